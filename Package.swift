@@ -1,0 +1,28 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Elman",
+    products: [
+        .library(name: "Elman", targets: ["Elman"]),
+        .executable(name: "elman", targets: ["elman"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "Elman",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .executableTarget(
+            name: "elman",
+            dependencies: [
+                "Elman",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ElmanTests", dependencies: ["Elman"]),
+    ]
+)

@@ -1,0 +1,101 @@
+/// A random small model and batch, for gradient checks over every option of the engine.
+public struct RandomCase: Sendable {
+    public struct Options: Sendable {
+        public var layers = 1, hidden = 4, steps = 5, size = 3, inputSize = 5, classes = 3
+        public var denseInput = false
+        public var head = Head.softmax
+        public var nonlinearity = Nonlinearity.tanh
+        public var bias = true
+        /// Zero about a third of the mask, and the whole of sequence 0.
+        public var masked = false
+        public var initialState = false
+        public var reduction = Reduction.sum
+
+        public init() {}
+
+        /// Every option drawn at random, sizes from 1 (the edge cases T = 1, N = 1, H = 1 included).
+        public static func random(using g: inout SeededGenerator) -> Options {
+            func pick(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(g.next() % UInt64(range.count)) }
+            func coin() -> Bool { g.next() % 2 == 0 }
+            var o = Options()
+            o.layers = pick(1...2)
+            o.hidden = pick(1...5)
+            o.steps = pick(1...6)
+            o.size = pick(1...3)
+            o.inputSize = pick(1...5)
+            o.denseInput = coin()
+            o.head = coin() ? .softmax : .sigmoid
+            o.classes = o.head == .sigmoid ? 1 : pick(2...4)
+            o.nonlinearity = g.next() % 3 == 0 ? .relu : .tanh
+            o.bias = coin()
+            o.masked = coin()
+            o.initialState = coin()
+            o.reduction = coin() ? .sum : .mean
+            return o
+        }
+
+        public var summary: String {
+            "L=\(layers) H=\(hidden) T=\(steps) N=\(size) D=\(inputSize) C=\(classes) "
+                + "\(denseInput ? "dense" : "tokens") \(head.rawValue) \(nonlinearity.rawValue)"
+                + (bias ? " bias" : " no-bias") + (masked ? " masked" : "") + (initialState ? " h0" : "")
+                + " \(reduction.rawValue)"
+        }
+    }
+
+    public var options: Options
+    public var params: Parameters<Double>
+    public var batch: Batch<Double>
+
+    public init(_ o: Options, seed: UInt64) {
+        var g = SeededGenerator(seed: seed)
+        options = o
+        let config = ModelConfig(inputSize: o.inputSize, hiddenSize: o.hidden, outputSize: o.classes,
+                                 layers: o.layers, head: o.head, nonlinearity: o.nonlinearity, bias: o.bias)
+        params = Parameters(config: config)
+        for i in params.values.indices { params.values[i] = g.uniform(-0.9, 0.9) }
+        let cells = o.steps * o.size
+        func draw(_ bound: Int) -> Int32 { Int32(g.next() % UInt64(bound)) }
+        let inputs: Batch<Double>.Inputs = o.denseInput
+            ? .dense((0..<(cells * o.inputSize)).map { _ in g.uniform(-1, 1) })
+            : .tokens((0..<cells).map { _ in draw(o.inputSize) })
+        let targets: Batch<Double>.Targets = o.head == .softmax
+            ? .classes((0..<cells).map { _ in draw(o.classes) })
+            : .binary((0..<cells).map { _ in g.nextUnit() < 0.5 ? 0 : 1 })
+        var mask: [Double]?
+        if o.masked {
+            var m = (0..<cells).map { _ in g.nextUnit() < 0.33 ? 0.0 : 1.0 }
+            for t in 0..<o.steps { m[t * o.size] = 0 }  // sequence 0 fully masked (all of a batch of one)
+            mask = m
+        }
+        let h0 = o.initialState
+            ? (0..<(o.layers * o.size * o.hidden)).map { _ in g.uniform(-0.8, 0.8) } : nil
+        batch = Batch(steps: o.steps, size: o.size, inputs: inputs, targets: targets, mask: mask,
+                      initialState: h0)
+    }
+}
+
+extension RandomCase.Options {
+    /// The edge cases every gradient check covers, by name.
+    public static let edgeCases: [(name: String, options: RandomCase.Options)] = {
+        func make(_ change: (inout RandomCase.Options) -> Void) -> RandomCase.Options {
+            var o = RandomCase.Options()
+            change(&o)
+            return o
+        }
+        return [
+            ("T=1", make { $0.steps = 1 }),
+            ("N=1", make { $0.size = 1 }),
+            ("H=1", make { $0.hidden = 1 }),
+            ("two classes", make { $0.classes = 2 }),
+            ("fully masked batch", make { $0.masked = true; $0.size = 1; $0.steps = 1 }),
+            ("one sequence masked", make { $0.masked = true; $0.initialState = true; $0.reduction = .mean }),
+            ("L=2", make { $0.layers = 2; $0.initialState = true }),
+            ("L=3 relu dense", make { $0.layers = 3; $0.nonlinearity = .relu; $0.denseInput = true }),
+            ("sigmoid head, seed model", make { $0.head = .sigmoid; $0.classes = 1; $0.bias = false }),
+            ("seed §1 sizes", make {
+                $0.head = .sigmoid; $0.classes = 1; $0.bias = false; $0.hidden = 1; $0.inputSize = 1
+                $0.denseInput = true; $0.size = 1
+            }),
+        ]
+    }()
+}

@@ -1,0 +1,187 @@
+import Foundation
+
+/// Model parameters in safetensors with PyTorch's `nn.RNN` + `nn.Linear` names and layouts
+/// (DESIGN.md §5), so a file written by either side loads in the other.
+///
+/// | Elman | shape | tensor | shape |
+/// |---|---|---|---|
+/// | U_l | D×H | `rnn.weight_ih_l{l}` = Uᵀ | H×D |
+/// | W_l | H×H | `rnn.weight_hh_l{l}` = Wᵀ | H×H |
+/// | b_l | H | `rnn.bias_ih_l{l}` + `rnn.bias_hh_l{l}` | H, H |
+/// | V | H×C | `fc.weight` = Vᵀ | C×H |
+/// | c | C | `fc.bias` | C |
+public enum ModelFile {
+    public static let format = "elman/1"
+
+    public static func weightIH(_ l: Int) -> String { "rnn.weight_ih_l\(l)" }
+    public static func weightHH(_ l: Int) -> String { "rnn.weight_hh_l\(l)" }
+    public static func biasIH(_ l: Int) -> String { "rnn.bias_ih_l\(l)" }
+    public static func biasHH(_ l: Int) -> String { "rnn.bias_hh_l\(l)" }
+    public static let fcWeight = "fc.weight"
+    public static let fcBias = "fc.bias"
+
+    /// The file for `params`, with `extra` metadata (vocabulary, training state) merged in.
+    public static func file<T: ElmanFloat>(_ params: Parameters<T>, metadata extra: [String: String] = [:])
+        -> SafeTensorsFile
+    {
+        var meta = extra
+        let config = params.config
+        meta["format"] = format
+        meta["head"] = config.head.rawValue
+        meta["nonlinearity"] = config.nonlinearity.rawValue
+        meta["config"] = encodeJSON(config)
+        return SafeTensorsFile(tensors: tensors(params), metadata: meta)
+    }
+
+    /// Every parameter under its PyTorch name and layout. b goes into `bias_ih`; `bias_hh` is zero.
+    public static func tensors<T: ElmanFloat>(_ params: Parameters<T>) -> [String: SafeTensor] {
+        var out: [String: SafeTensor] = [:]
+        for (id, name) in names(params.config) {
+            guard let m = params.matrix(id) else { continue }
+            switch id {
+            case .hiddenBias(let l):
+                out[name] = SafeTensor(shape: [m.cols], values: m.storage)
+                out[biasHH(l)] = SafeTensor(shape: [m.cols], values: [T](repeating: 0, count: m.cols))
+            case .outputBias:
+                out[name] = SafeTensor(shape: [m.cols], values: m.storage)
+            default:
+                let t = m.transposed
+                out[name] = SafeTensor(shape: [t.rows, t.cols], values: t.storage)
+            }
+        }
+        return out
+    }
+
+    /// The PyTorch name of each parameter (for biases: the `bias_ih` half).
+    public static func names(_ config: ModelConfig) -> [(ParameterID, String)] {
+        ParameterLayout(config).entries.map { e in
+            switch e.id {
+            case .inputWeights(let l): return (e.id, weightIH(l))
+            case .recurrentWeights(let l): return (e.id, weightHH(l))
+            case .hiddenBias(let l): return (e.id, biasIH(l))
+            case .outputWeights: return (e.id, fcWeight)
+            case .outputBias: return (e.id, fcBias)
+            }
+        }
+    }
+
+    /// The config a file describes: sizes from the tensor shapes; head and nonlinearity from the
+    /// metadata, else `headHint`, else sigmoid for one output and softmax otherwise.
+    public static func config(of file: SafeTensorsFile, name: String, headHint: Head? = nil) throws -> ModelConfig {
+        func fail(_ what: String) -> ElmanError { ElmanError("\(name): \(what)") }
+        func shape(_ tensor: String) throws -> [Int] {
+            guard let t = file.tensors[tensor] else { throw fail("missing tensor '\(tensor)'") }
+            guard t.dtype.isFloatingPoint else {
+                throw fail("tensor '\(tensor)' has dtype \(t.dtype.rawValue); expected F32 or F64")
+            }
+            return t.shape
+        }
+        for key in file.tensors.keys where key.hasPrefix("rnn.") || key.hasPrefix("fc.") {
+            let known = key == fcWeight || key == fcBias
+                || ["rnn.weight_ih_l", "rnn.weight_hh_l", "rnn.bias_ih_l", "rnn.bias_hh_l"].contains { p in
+                    key.hasPrefix(p) && Int(key.dropFirst(p.count)) != nil
+                }
+            if !known { throw fail("unsupported tensor '\(key)' (Elman models are unidirectional nn.RNN + nn.Linear)") }
+        }
+        var layers = 0
+        while file.tensors[weightIH(layers)] != nil || file.tensors[weightHH(layers)] != nil { layers += 1 }
+        guard layers > 0 else { throw fail("missing tensor '\(weightIH(0))'") }
+        let hh = try shape(weightHH(0))
+        guard hh.count == 2, hh[0] == hh[1], hh[0] > 0 else {
+            throw fail("tensor '\(weightHH(0))' has shape \(hh); expected [H, H]")
+        }
+        let h = hh[0]
+        let ih0 = try shape(weightIH(0))
+        guard ih0.count == 2, ih0[0] == h, ih0[1] > 0 else {
+            throw fail("tensor '\(weightIH(0))' has shape \(ih0); expected [\(h), D]")
+        }
+        for l in 0..<layers {
+            if l > 0, try shape(weightIH(l)) != [h, h] {
+                throw fail("tensor '\(weightIH(l))' has shape \(try shape(weightIH(l))); expected [\(h), \(h)]")
+            }
+            if try shape(weightHH(l)) != [h, h] {
+                throw fail("tensor '\(weightHH(l))' has shape \(try shape(weightHH(l))); expected [\(h), \(h)]")
+            }
+            for b in [biasIH(l), biasHH(l)] where file.tensors[b] != nil {
+                if try shape(b) != [h] { throw fail("tensor '\(b)' has shape \(try shape(b)); expected [\(h)]") }
+            }
+        }
+        let fc = try shape(fcWeight)
+        guard fc.count == 2, fc[1] == h, fc[0] > 0 else {
+            throw fail("tensor '\(fcWeight)' has shape \(fc); expected [C, \(h)]")
+        }
+        if file.tensors[fcBias] != nil, try shape(fcBias) != [fc[0]] {
+            throw fail("tensor '\(fcBias)' has shape \(try shape(fcBias)); expected [\(fc[0])]")
+        }
+        let hasBias = file.tensors.keys.contains { $0.hasPrefix("rnn.bias_") || $0 == fcBias }
+        let head: Head
+        if let raw = file.metadata["head"] {
+            guard let parsed = Head(rawValue: raw) else {
+                throw fail("metadata head '\(raw)'; expected softmax or sigmoid")
+            }
+            head = parsed
+        } else {
+            head = headHint ?? (fc[0] == 1 ? .sigmoid : .softmax)
+        }
+        var nonlinearity = Nonlinearity.tanh
+        if let raw = file.metadata["nonlinearity"] {
+            guard let parsed = Nonlinearity(rawValue: raw) else {
+                throw fail("metadata nonlinearity '\(raw)'; expected tanh or relu")
+            }
+            nonlinearity = parsed
+        }
+        let config = ModelConfig(inputSize: ih0[1], hiddenSize: h, outputSize: fc[0], layers: layers, head: head,
+                                 nonlinearity: nonlinearity, bias: hasBias)
+        do { try config.validate() } catch let e as ElmanError { throw fail(e.message) }
+        return config
+    }
+
+    /// The precision the file's parameters are stored in (that of `rnn.weight_hh_l0`).
+    public static func isDouble(_ file: SafeTensorsFile) -> Bool { file.tensors[weightHH(0)]?.dtype == .f64 }
+
+    /// Loads the parameters; a missing bias tensor counts as zero.
+    public static func parameters<T: ElmanFloat>(from file: SafeTensorsFile, name: String, headHint: Head? = nil)
+        throws -> Parameters<T>
+    {
+        let config = try config(of: file, name: name, headHint: headHint)
+        var params = Parameters<T>(config: config)
+        for (id, tensorName) in names(config) {
+            guard let e = params.layout.entry(id) else { continue }
+            var m = Matrix<T>(rows: e.rows, cols: e.cols)
+            switch id {
+            case .hiddenBias(let l):
+                for part in [tensorName, biasHH(l)] {
+                    guard let t = file.tensors[part] else { continue }
+                    m = m + Matrix(rows: 1, cols: e.cols, storage: t.values(as: T.self))
+                }
+            case .outputBias:
+                if let t = file.tensors[tensorName] { m = Matrix(rows: 1, cols: e.cols, storage: t.values(as: T.self)) }
+            default:
+                guard let t = file.tensors[tensorName] else { throw ElmanError("\(name): missing tensor '\(tensorName)'") }
+                m = Matrix(rows: e.cols, cols: e.rows, storage: t.values(as: T.self)).transposed
+            }
+            if let bad = m.storage.first(where: { !$0.isFinite }) {
+                throw ElmanError("\(name): tensor '\(tensorName)' holds a non-finite value (\(bad))")
+            }
+            params.setMatrix(id, m)
+        }
+        return params
+    }
+
+    /// The gradient under the names `file` uses, each in its own shape: both bias halves get ∂L/∂b.
+    public static func gradientTensors<T: ElmanFloat>(_ gradient: Parameters<T>, namedAs file: SafeTensorsFile)
+        -> [String: SafeTensor]
+    {
+        var all = tensors(gradient)
+        for l in 0..<gradient.config.layers {
+            if let b = all[biasIH(l)] { all[biasHH(l)] = b }
+        }
+        return all.filter { file.tensors[$0.key] != nil }
+    }
+
+    static func encodeJSON<V: Encodable>(_ value: V) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(value)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+    }
+}

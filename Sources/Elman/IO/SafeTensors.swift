@@ -1,0 +1,200 @@
+import Foundation
+
+/// The element types Elman reads and writes in safetensors files.
+public enum DType: String, Sendable, CaseIterable {
+    case f32 = "F32", f64 = "F64", i64 = "I64", i32 = "I32", u8 = "U8", bool = "BOOL"
+
+    public var byteSize: Int {
+        switch self {
+        case .f32, .i32: return 4
+        case .f64, .i64: return 8
+        case .u8, .bool: return 1
+        }
+    }
+
+    public var isFloatingPoint: Bool { self == .f32 || self == .f64 }
+}
+
+/// One tensor: dtype, shape and its little-endian bytes.
+public struct SafeTensor: Equatable, Sendable {
+    public let dtype: DType
+    public let shape: [Int]
+    public let bytes: [UInt8]
+
+    public var count: Int { shape.reduce(1, *) }
+
+    public init(dtype: DType, shape: [Int], bytes: [UInt8]) {
+        precondition(bytes.count == shape.reduce(1, *) * dtype.byteSize, "SafeTensor: byte count")
+        self.dtype = dtype
+        self.shape = shape
+        self.bytes = bytes
+    }
+
+    public init<T: ElmanFloat>(shape: [Int], values: [T]) {
+        precondition(values.count == shape.reduce(1, *), "SafeTensor: \(values.count) values for \(shape)")
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(values.count * MemoryLayout<T>.size)
+        if let floats = values as? [Float] {
+            for v in floats { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            self.init(dtype: .f32, shape: shape, bytes: bytes)
+        } else {
+            for v in values {
+                withUnsafeBytes(of: Double(v).bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+            }
+            self.init(dtype: .f64, shape: shape, bytes: bytes)
+        }
+    }
+
+    public init(shape: [Int], int64s values: [Int64]) {
+        var bytes: [UInt8] = []
+        for v in values { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        self.init(dtype: .i64, shape: shape, bytes: bytes)
+    }
+
+    /// The values as Double (any dtype).
+    public func doubles() -> [Double] {
+        bytes.withUnsafeBytes { raw in
+            (0..<count).map { i in
+                let at = i * dtype.byteSize
+                switch dtype {
+                case .f32: return Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))))
+                case .f64: return Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)))
+                case .i64: return Double(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int64.self)))
+                case .i32: return Double(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int32.self)))
+                case .u8, .bool: return Double(raw[at])
+                }
+            }
+        }
+    }
+
+    /// The values converted to T (floating-point dtypes keep their value up to T's precision).
+    public func values<T: ElmanFloat>(as: T.Type = T.self) -> [T] {
+        if dtype == .f64, T.self == Double.self, let d = doubles() as? [T] { return d }
+        return doubles().map { T($0) }
+    }
+}
+
+/// A safetensors file: an 8-byte little-endian header length, a JSON header, then the tensor bytes.
+public struct SafeTensorsFile: Sendable {
+    public var tensors: [String: SafeTensor]
+    public var metadata: [String: String]
+
+    /// Headers above this size are refused before anything is allocated for them.
+    public static let maxHeaderBytes = 100 << 20
+
+    public init(tensors: [String: SafeTensor] = [:], metadata: [String: String] = [:]) {
+        self.tensors = tensors
+        self.metadata = metadata
+    }
+
+    /// Reads and validates `path`.
+    public static func read(_ path: String) throws -> SafeTensorsFile {
+        try parse(FileIO.read(path), name: path)
+    }
+
+    /// Writes atomically: `path` ends up with either its old content or this file.
+    public func write(to path: String) throws {
+        try FileIO.writeAtomically(serialized(), to: path)
+    }
+
+    /// Validates everything (header length, JSON, dtypes, shapes, offsets) before copying any tensor.
+    public static func parse(_ bytes: [UInt8], name: String) throws -> SafeTensorsFile {
+        func fail(_ what: String) -> ElmanError { ElmanError("\(name): not a valid safetensors file: \(what)") }
+        guard bytes.count >= 8 else { throw fail("\(bytes.count) bytes, shorter than the 8-byte header length") }
+        let declared = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | (UInt64($1.element) << (8 * UInt64($1.offset))) }
+        guard declared <= UInt64(bytes.count - 8) else {
+            throw fail("header length \(declared) exceeds the \(bytes.count - 8) bytes after it")
+        }
+        guard declared <= UInt64(maxHeaderBytes) else {
+            throw fail("header length \(declared) exceeds the limit of \(maxHeaderBytes) bytes")
+        }
+        let headerEnd = 8 + Int(declared)
+        let json: Any
+        do {
+            json = try JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd]))
+        } catch {
+            throw fail("the header is not valid JSON")
+        }
+        guard let header = json as? [String: Any] else { throw fail("the header is not a JSON object") }
+        let dataLength = bytes.count - headerEnd
+        var file = SafeTensorsFile()
+        var spans: [(begin: Int, end: Int, name: String)] = []
+        for (key, value) in header {
+            if key == "__metadata__" {
+                guard let meta = value as? [String: Any] else { throw fail("__metadata__ is not an object") }
+                for (k, v) in meta {
+                    guard let s = v as? String else { throw fail("metadata value '\(k)' is not a string") }
+                    file.metadata[k] = s
+                }
+                continue
+            }
+            guard let entry = value as? [String: Any] else { throw fail("tensor '\(key)' is not an object") }
+            guard let dtypeName = entry["dtype"] as? String else { throw fail("tensor '\(key)' has no dtype") }
+            guard let dtype = DType(rawValue: dtypeName) else {
+                throw fail("tensor '\(key)' has dtype \(dtypeName); expected one of "
+                    + DType.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            guard let shapeValues = entry["shape"] as? [Any] else { throw fail("tensor '\(key)' has no shape") }
+            var count = 1
+            var shape: [Int] = []
+            for dim in shapeValues {
+                guard let d = exactInt(dim), d >= 0 else { throw fail("tensor '\(key)' has a bad dimension \(dim)") }
+                let (product, overflow) = count.multipliedReportingOverflow(by: d)
+                guard !overflow, product <= dataLength else {
+                    throw fail("tensor '\(key)' shape \(shapeValues) holds more elements than the file has bytes")
+                }
+                count = product
+                shape.append(d)
+            }
+            guard let offsets = entry["data_offsets"] as? [Any], offsets.count == 2,
+                  let begin = exactInt(offsets[0]), let end = exactInt(offsets[1]) else {
+                throw fail("tensor '\(key)' needs data_offsets [begin, end]")
+            }
+            guard begin >= 0, begin <= end, end <= dataLength else {
+                throw fail("tensor '\(key)' data_offsets [\(begin), \(end)] are outside the \(dataLength) data bytes")
+            }
+            guard end - begin == count * dtype.byteSize else {
+                throw fail("tensor '\(key)' has \(end - begin) bytes; \(dtype.rawValue) × \(shape) needs "
+                    + "\(count * dtype.byteSize)")
+            }
+            spans.append((begin, end, key))
+            file.tensors[key] = SafeTensor(dtype: dtype, shape: shape,
+                                           bytes: Array(bytes[(headerEnd + begin)..<(headerEnd + end)]))
+        }
+        spans.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
+        for (a, b) in zip(spans, spans.dropFirst()) where b.begin < a.end {
+            throw fail("tensors '\(a.name)' and '\(b.name)' overlap")
+        }
+        return file
+    }
+
+    /// The file's bytes: header padded with spaces to a multiple of 8, tensors in name order.
+    public func serialized() -> [UInt8] {
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var offset = 0
+        let names = tensors.keys.sorted()
+        for name in names {
+            guard let t = tensors[name] else { continue }
+            header[name] = ["dtype": t.dtype.rawValue, "shape": t.shape, "data_offsets": [offset, offset + t.bytes.count]]
+            offset += t.bytes.count
+        }
+        // JSONSerialization cannot fail on dictionaries of strings, numbers and arrays.
+        var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])).map { [UInt8]($0) } ?? []
+        while json.count % 8 != 0 { json.append(0x20) }
+        var out: [UInt8] = []
+        out.reserveCapacity(8 + json.count + offset)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: json)
+        for name in names { out.append(contentsOf: tensors[name]?.bytes ?? []) }
+        return out
+    }
+
+    /// A JSON number that is an integer exactly (not 1.5, not "3").
+    private static func exactInt(_ value: Any) -> Int? {
+        guard let n = value as? NSNumber else { return nil }
+        let d = n.doubleValue
+        guard d == d.rounded(), abs(d) < 9.0e15 else { return nil }
+        return n.intValue
+    }
+}

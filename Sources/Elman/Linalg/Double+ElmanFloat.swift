@@ -1,0 +1,70 @@
+import RealModule
+
+extension Double: ElmanFloat {
+    public static var dtypeName: String { "F64" }
+
+    public static func gemm(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Double, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        if k > 0, let blas = Backend.blas {
+            blas.dgemm(BLASLibrary.rowMajor, BLASLibrary.code(transA), BLASLibrary.code(transB),
+                       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        } else {
+            Portable.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                          beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    public static func activate(_ f: Nonlinearity, _ x: UnsafeMutablePointer<Double>, count: Int) {
+        Portable.activate(f, x, count: count)
+    }
+
+    public static func multiplyByDerivative(
+        _ f: Nonlinearity, _ grad: UnsafeMutablePointer<Double>, output s: UnsafePointer<Double>, count: Int
+    ) {
+        Portable.multiplyByDerivative(f, grad, output: s, count: count)
+    }
+
+    public static func softmaxCrossEntropy(
+        _ logits: UnsafeMutablePointer<Double>, rows: Int, classes: Int,
+        targets: UnsafePointer<Int32>, weights: UnsafePointer<Double>
+    ) -> Double {
+        Portable.softmaxCrossEntropy(logits, rows: rows, classes: classes, targets: targets, weights: weights)
+    }
+
+    public static func sigmoidCrossEntropy(
+        _ logits: UnsafeMutablePointer<Double>, rows: Int,
+        targets: UnsafePointer<Double>, weights: UnsafePointer<Double>
+    ) -> Double {
+        Portable.sigmoidCrossEntropy(logits, rows: rows, targets: targets, weights: weights)
+    }
+
+    public static func addRowVector(
+        _ x: UnsafeMutablePointer<Double>, rows: Int, cols: Int, _ v: UnsafePointer<Double>
+    ) {
+        Portable.addRowVector(x, rows: rows, cols: cols, v)
+    }
+
+    public static func accumulateColumnSums(
+        _ x: UnsafePointer<Double>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Double>
+    ) {
+        Portable.accumulateColumnSums(x, rows: rows, cols: cols, into: out)
+    }
+
+    public static func gatherRows(
+        _ table: UnsafePointer<Double>, cols: Int, indices: UnsafePointer<Int32>, count: Int,
+        into out: UnsafeMutablePointer<Double>
+    ) {
+        Portable.gatherRows(table, cols: cols, indices: indices, count: count, into: out)
+    }
+
+    public static func scatterAddRows(
+        _ src: UnsafePointer<Double>, cols: Int, indices: UnsafePointer<Int32>, count: Int,
+        into table: UnsafeMutablePointer<Double>
+    ) {
+        Portable.scatterAddRows(src, cols: cols, indices: indices, count: count, into: table)
+    }
+}

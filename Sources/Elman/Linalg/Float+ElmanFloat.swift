@@ -1,0 +1,73 @@
+// The Float and Double conformances are the only places where the kernels meet a concrete type; each
+// forwards to the BLAS (GEMM) or to the portable kernels, specialized here.
+
+import RealModule
+
+extension Float: ElmanFloat {
+    public static var dtypeName: String { "F32" }
+
+    public static func gemm(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        if k > 0, let blas = Backend.blas {
+            blas.sgemm(BLASLibrary.rowMajor, BLASLibrary.code(transA), BLASLibrary.code(transB),
+                       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        } else {
+            Portable.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                          beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    public static func activate(_ f: Nonlinearity, _ x: UnsafeMutablePointer<Float>, count: Int) {
+        Portable.activate(f, x, count: count)
+    }
+
+    public static func multiplyByDerivative(
+        _ f: Nonlinearity, _ grad: UnsafeMutablePointer<Float>, output s: UnsafePointer<Float>, count: Int
+    ) {
+        Portable.multiplyByDerivative(f, grad, output: s, count: count)
+    }
+
+    public static func softmaxCrossEntropy(
+        _ logits: UnsafeMutablePointer<Float>, rows: Int, classes: Int,
+        targets: UnsafePointer<Int32>, weights: UnsafePointer<Float>
+    ) -> Double {
+        Portable.softmaxCrossEntropy(logits, rows: rows, classes: classes, targets: targets, weights: weights)
+    }
+
+    public static func sigmoidCrossEntropy(
+        _ logits: UnsafeMutablePointer<Float>, rows: Int,
+        targets: UnsafePointer<Float>, weights: UnsafePointer<Float>
+    ) -> Double {
+        Portable.sigmoidCrossEntropy(logits, rows: rows, targets: targets, weights: weights)
+    }
+
+    public static func addRowVector(
+        _ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int, _ v: UnsafePointer<Float>
+    ) {
+        Portable.addRowVector(x, rows: rows, cols: cols, v)
+    }
+
+    public static func accumulateColumnSums(
+        _ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>
+    ) {
+        Portable.accumulateColumnSums(x, rows: rows, cols: cols, into: out)
+    }
+
+    public static func gatherRows(
+        _ table: UnsafePointer<Float>, cols: Int, indices: UnsafePointer<Int32>, count: Int,
+        into out: UnsafeMutablePointer<Float>
+    ) {
+        Portable.gatherRows(table, cols: cols, indices: indices, count: count, into: out)
+    }
+
+    public static func scatterAddRows(
+        _ src: UnsafePointer<Float>, cols: Int, indices: UnsafePointer<Int32>, count: Int,
+        into table: UnsafeMutablePointer<Float>
+    ) {
+        Portable.scatterAddRows(src, cols: cols, indices: indices, count: count, into: table)
+    }
+}

@@ -1,0 +1,97 @@
+/// One batch of N sequences of T steps, stored time-major: element (t, n) is at index t·N + n.
+public struct Batch<T: ElmanFloat>: Sendable {
+    public enum Inputs: Sendable {
+        /// Token ids in [0, D): T·N values. Computed as a row gather of U, never a one-hot product.
+        case tokens([Int32])
+        /// Dense features: T·N·D values, X(t) = rows t·N ..< (t+1)·N.
+        case dense([T])
+    }
+
+    public enum Targets: Sendable {
+        /// Class ids in [0, C) for the softmax head: T·N values.
+        case classes([Int32])
+        /// Probabilities in [0, 1] for the sigmoid head: T·N values.
+        case binary([T])
+    }
+
+    /// T.
+    public var steps: Int
+    /// N.
+    public var size: Int
+    public var inputs: Inputs
+    public var targets: Targets
+    /// T·N non-negative weights; a (t, n) counts in the loss where its weight is non-zero. Nil: all ones.
+    public var mask: [T]?
+    /// S(0) for every layer: L·N·H values. Nil: zeros.
+    public var initialState: [T]?
+
+    public init(steps: Int, size: Int, inputs: Inputs, targets: Targets, mask: [T]? = nil,
+                initialState: [T]? = nil) {
+        self.steps = steps
+        self.size = size
+        self.inputs = inputs
+        self.targets = targets
+        self.mask = mask
+        self.initialState = initialState
+    }
+
+    /// Throws a one-line error unless every array has the count and the values the config expects.
+    public func validate(for config: ModelConfig) throws {
+        guard steps >= 1, size >= 1 else {
+            throw ElmanError("batch: \(steps) steps × \(size) sequences; expected at least 1 × 1")
+        }
+        let cells = steps * size
+        func expectCount(_ name: String, _ count: Int, _ expected: Int, _ shape: String) throws {
+            if count != expected {
+                throw ElmanError("batch: '\(name)' has \(count) values; expected \(expected) (\(shape))")
+            }
+        }
+        switch inputs {
+        case .tokens(let ids):
+            try expectCount("inputs", ids.count, cells, "T×N = \(steps)×\(size)")
+            if let bad = ids.firstIndex(where: { $0 < 0 || Int($0) >= config.inputSize }) {
+                throw ElmanError("batch: input token \(ids[bad]) at (t=\(bad / size), n=\(bad % size)) "
+                    + "is outside the vocabulary [0, \(config.inputSize))")
+            }
+        case .dense(let x):
+            try expectCount("inputs", x.count, cells * config.inputSize,
+                            "T×N×D = \(steps)×\(size)×\(config.inputSize)")
+            if let bad = x.firstIndex(where: { !$0.isFinite }) {
+                throw ElmanError("batch: input value \(x[bad]) at flat index \(bad) is not finite")
+            }
+        }
+        if let mask {
+            try expectCount("mask", mask.count, cells, "T×N")
+            if let bad = mask.firstIndex(where: { !($0 >= 0) || !$0.isFinite }) {
+                throw ElmanError("batch: mask value \(mask[bad]) at (t=\(bad / size), n=\(bad % size)); "
+                    + "expected a finite weight ≥ 0")
+            }
+        }
+        func counts(_ i: Int) -> Bool { mask.map { $0[i] != 0 } ?? true }
+        switch (targets, config.head) {
+        case (.classes(let y), .softmax):
+            try expectCount("targets", y.count, cells, "T×N")
+            if let bad = y.indices.first(where: { counts($0) && (y[$0] < 0 || Int(y[$0]) >= config.outputSize) }) {
+                throw ElmanError("batch: target \(y[bad]) at (t=\(bad / size), n=\(bad % size)) is outside "
+                    + "the classes [0, \(config.outputSize))")
+            }
+        case (.binary(let y), .sigmoid):
+            try expectCount("targets", y.count, cells, "T×N")
+            if let bad = y.indices.first(where: { counts($0) && !(y[$0] >= 0 && y[$0] <= 1) }) {
+                throw ElmanError("batch: target \(y[bad]) at (t=\(bad / size), n=\(bad % size)); the sigmoid "
+                    + "head expects a value in [0, 1]")
+            }
+        case (.classes, .sigmoid):
+            throw ElmanError("batch: the sigmoid head expects float 0/1 targets, got class ids")
+        case (.binary, .softmax):
+            throw ElmanError("batch: the softmax head expects integer class ids as targets, got floats")
+        }
+        if let h0 = initialState {
+            try expectCount("h0", h0.count, config.layers * size * config.hiddenSize,
+                            "L×N×H = \(config.layers)×\(size)×\(config.hiddenSize)")
+            if let bad = h0.firstIndex(where: { !$0.isFinite }) {
+                throw ElmanError("batch: h0 value \(h0[bad]) at flat index \(bad) is not finite")
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+/// One parameter tensor of the model, in the engine's layout (DESIGN.md §1).
+public enum ParameterID: Hashable, Sendable {
+    /// U of layer l: (D or H)×H.
+    case inputWeights(layer: Int)
+    /// W of layer l: H×H.
+    case recurrentWeights(layer: Int)
+    /// b of layer l: H.
+    case hiddenBias(layer: Int)
+    /// V: H×C.
+    case outputWeights
+    /// c: C.
+    case outputBias
+
+    /// Short name used in tables: U_l0, W_l0, b_l0, V, c.
+    public var shortName: String {
+        switch self {
+        case .inputWeights(let l): return "U_l\(l)"
+        case .recurrentWeights(let l): return "W_l\(l)"
+        case .hiddenBias(let l): return "b_l\(l)"
+        case .outputWeights: return "V"
+        case .outputBias: return "c"
+        }
+    }
+}
+
+/// Where each tensor lives in the flat parameter vector.
+public struct ParameterLayout: Equatable, Sendable {
+    public struct Entry: Equatable, Sendable {
+        public let id: ParameterID
+        public let rows: Int
+        public let cols: Int
+        public let offset: Int
+        public var count: Int { rows * cols }
+    }
+
+    public let entries: [Entry]
+    public let count: Int
+
+    public init(_ config: ModelConfig) {
+        var entries: [Entry] = []
+        var offset = 0
+        func add(_ id: ParameterID, _ rows: Int, _ cols: Int) {
+            entries.append(Entry(id: id, rows: rows, cols: cols, offset: offset))
+            offset += rows * cols
+        }
+        let h = config.hiddenSize
+        for l in 0..<config.layers {
+            add(.inputWeights(layer: l), config.inputWidth(layer: l), h)
+            add(.recurrentWeights(layer: l), h, h)
+            if config.bias { add(.hiddenBias(layer: l), 1, h) }
+        }
+        add(.outputWeights, h, config.outputSize)
+        if config.bias { add(.outputBias, 1, config.outputSize) }
+        self.entries = entries
+        self.count = offset
+    }
+
+    public func entry(_ id: ParameterID) -> Entry? { entries.first { $0.id == id } }
+
+    /// Offset of a tensor the config guarantees to exist.
+    func offset(_ id: ParameterID) -> Int {
+        guard let e = entry(id) else { preconditionFailure("no tensor \(id.shortName) in this layout") }
+        return e.offset
+    }
+}
+
+/// All parameters (or all gradients) of a model as one flat vector, tensor after tensor, so that
+/// optimizers, clipping and checkpoints each work with a single loop.
+public struct Parameters<T: ElmanFloat>: Equatable, Sendable {
+    public let config: ModelConfig
+    public let layout: ParameterLayout
+    public var values: [T]
+
+    /// All zeros.
+    public init(config: ModelConfig) {
+        self.config = config
+        self.layout = ParameterLayout(config)
+        self.values = Array(repeating: 0, count: layout.count)
+    }
+
+    /// PyTorch's `nn.RNN` / `nn.Linear` default: every value uniform in [−1/√H, 1/√H].
+    public init(config: ModelConfig, generator: inout SeededGenerator) {
+        self.init(config: config)
+        let bound = 1 / Double(config.hiddenSize).squareRoot()
+        for i in values.indices { values[i] = T(generator.uniform(-bound, bound)) }
+    }
+
+    public func matrix(_ id: ParameterID) -> Matrix<T>? {
+        guard let e = layout.entry(id) else { return nil }
+        return Matrix(rows: e.rows, cols: e.cols, storage: Array(values[e.offset..<(e.offset + e.count)]))
+    }
+
+    /// Replaces a tensor; the matrix must have the tensor's shape.
+    public mutating func setMatrix(_ id: ParameterID, _ m: Matrix<T>) {
+        guard let e = layout.entry(id), e.rows == m.rows, e.cols == m.cols else {
+            preconditionFailure("setMatrix: \(id.shortName) does not have shape \(m.rows)×\(m.cols)")
+        }
+        values.replaceSubrange(e.offset..<(e.offset + e.count), with: m.storage)
+    }
+
+    /// The same parameters in another precision.
+    public func converted<U: ElmanFloat>(to: U.Type) -> Parameters<U> {
+        var p = Parameters<U>(config: config)
+        p.values = values.map { U($0) }
+        return p
+    }
+}

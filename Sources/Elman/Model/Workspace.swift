@@ -1,0 +1,67 @@
+/// A fixed block of zero-initialized memory with a stable address, for the engine's activations.
+final class Buffer<T: Numeric> {
+    let pointer: UnsafeMutablePointer<T>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        pointer = UnsafeMutablePointer<T>.allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// Copies `values` (at most `count` of them) to the start of the buffer.
+    func copy(from values: [T]) {
+        _ = UnsafeMutableBufferPointer(start: pointer, count: count).update(fromContentsOf: values.prefix(count))
+    }
+}
+
+/// Every activation buffer one forward/backward pass needs, sized once for (T, N) and reused, so the
+/// time loops allocate nothing.
+final class Workspace<T: ElmanFloat> {
+    let steps: Int
+    let size: Int
+    /// Per layer: S(0..T), (T+1)·N×H; S(t) is rows t·N ..< (t+1)·N.
+    let states: [Buffer<T>]
+    /// G, then dG: T·N×C.
+    let logits: Buffer<T>
+    /// dS then dZ of the layer being swept: T·N×H.
+    let grad: Buffer<T>
+    /// dS of the layer below (L > 1 only): T·N×H.
+    let gradBelow: Buffer<T>
+    /// Per-(t, n) loss weights: mask × reduction scale.
+    let weights: Buffer<T>
+    let tokens: Buffer<Int32>
+    let classTargets: Buffer<Int32>
+    let binaryTargets: Buffer<T>
+    /// Dense X(1..T): T·N×D (empty for token input).
+    let dense: Buffer<T>
+
+    init(config: ModelConfig, steps: Int, size: Int, denseInput: Bool) {
+        self.steps = steps
+        self.size = size
+        let cells = steps * size
+        let h = config.hiddenSize
+        states = (0..<config.layers).map { _ in Buffer(count: (steps + 1) * size * h) }
+        logits = Buffer(count: cells * config.outputSize)
+        grad = Buffer(count: cells * h)
+        gradBelow = Buffer(count: config.layers > 1 ? cells * h : 0)
+        weights = Buffer(count: cells)
+        tokens = Buffer(count: denseInput ? 0 : cells)
+        classTargets = Buffer(count: config.head == .softmax ? cells : 0)
+        binaryTargets = Buffer(count: config.head == .sigmoid ? cells : 0)
+        dense = Buffer(count: denseInput ? cells * config.inputSize : 0)
+    }
+
+    func fits(steps: Int, size: Int, denseInput: Bool) -> Bool {
+        self.steps == steps && self.size == size && (dense.count > 0) == denseInput
+    }
+
+    /// Bytes held, for memory reports.
+    var bytes: Int {
+        let floats = states.reduce(0) { $0 + $1.count } + logits.count + grad.count + gradBelow.count
+            + weights.count + binaryTargets.count + dense.count
+        return floats * MemoryLayout<T>.stride + (tokens.count + classTargets.count) * 4
+    }
+}

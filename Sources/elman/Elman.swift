@@ -1,0 +1,11 @@
+import ArgumentParser
+import Elman
+
+@main
+struct ElmanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "elman",
+        abstract: "Vanilla (Elman) recurrent networks trained with exact backpropagation through time.",
+        subcommands: [GradCheckCommand.self, GradCommand.self]
+    )
+}
