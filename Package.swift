@@ -21,6 +21,7 @@ let package = Package(
             dependencies: [
                 "Elman",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
         .testTarget(name: "ElmanTests", dependencies: ["Elman"]),

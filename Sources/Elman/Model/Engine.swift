@@ -51,6 +51,19 @@ public final class Engine<T: ElmanFloat> {
         }
     }
 
+    /// The logits G(t) of every step (T·N×C, time-major) and the final state, without a loss:
+    /// for sampling and prediction.
+    public func logits(_ params: Parameters<T>, inputs: Batch<T>.Inputs, steps: Int, size: Int,
+                       initialState: [T]? = nil) throws -> (logits: [T], finalState: [T]) {
+        let targets: Batch<T>.Targets = config.head == .softmax
+            ? .classes([Int32](repeating: 0, count: steps * size))
+            : .binary([T](repeating: 0, count: steps * size))
+        let batch = Batch(steps: steps, size: size, inputs: inputs, targets: targets, initialState: initialState)
+        let (ws, _) = try prepare(params, batch, .sum)
+        let final = params.values.withUnsafeBufferPointer { project(UnsafePointer($0.baseAddress.unsafelyUnwrapped), ws) }
+        return (Array(UnsafeBufferPointer(start: ws.logits.pointer, count: ws.logits.count)), final)
+    }
+
     /// Bytes of activation memory the last batch shape needed.
     public var workspaceBytes: Int { workspace?.bytes ?? 0 }
 
@@ -107,6 +120,24 @@ public final class Engine<T: ElmanFloat> {
     // MARK: - Forward (DESIGN.md §4, steps 1–4)
 
     private func forward(_ p: UnsafePointer<T>, _ ws: Workspace<T>, weight: Double) -> Evaluation<T> {
+        let final = project(p, ws)
+        let g = ws.logits.pointer  // T·N×C
+        let rows = ws.steps * ws.size
+        // (4) loss fused with dG, in place   (Eqs. 77–78, 92)
+        let loss: Double
+        switch config.head {
+        case .softmax:
+            loss = T.softmaxCrossEntropy(g, rows: rows, classes: config.outputSize, targets: ws.classTargets.pointer,
+                                         weights: ws.weights.pointer)
+        case .sigmoid:
+            loss = T.sigmoidCrossEntropy(g, rows: rows, targets: ws.binaryTargets.pointer,
+                                         weights: ws.weights.pointer)
+        }
+        return Evaluation(loss: loss, weight: weight, finalState: final)
+    }
+
+    /// Steps 1–3: every layer's S(1..T) and the logits G; returns S(T) of every layer (L×N×H).
+    private func project(_ p: UnsafePointer<T>, _ ws: Workspace<T>) -> [T] {
         let n = ws.size, steps = ws.steps, h = config.hiddenSize, c = config.outputSize
         let rows = steps * n
         for l in 0..<config.layers {
@@ -142,23 +173,13 @@ public final class Engine<T: ElmanFloat> {
         T.gemm(.none, .none, m: rows, n: c, k: h, alpha: 1, a: top, lda: h, b: p + layout.offset(.outputWeights),
                ldb: c, beta: 0, c: g, ldc: c)  // S: T·N×H, V: H×C
         if config.bias { T.addRowVector(g, rows: rows, cols: c, p + layout.offset(.outputBias)) }
-        // (4) loss fused with dG, in place   (Eqs. 77–78, 92)
-        let loss: Double
-        switch config.head {
-        case .softmax:
-            loss = T.softmaxCrossEntropy(g, rows: rows, classes: c, targets: ws.classTargets.pointer,
-                                         weights: ws.weights.pointer)
-        case .sigmoid:
-            loss = T.sigmoidCrossEntropy(g, rows: rows, targets: ws.binaryTargets.pointer,
-                                         weights: ws.weights.pointer)
-        }
         var final: [T] = []
         final.reserveCapacity(config.layers * n * h)
         for l in 0..<config.layers {
             let last = ws.states[l].pointer + steps * n * h
             final.append(contentsOf: UnsafeBufferPointer(start: last, count: n * h))
         }
-        return Evaluation(loss: loss, weight: weight, finalState: final)
+        return final
     }
 
     // MARK: - Backward (DESIGN.md §4, steps 5–9): one sweep from t = T down to 1

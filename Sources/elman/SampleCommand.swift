@@ -1,0 +1,29 @@
+import ArgumentParser
+import Elman
+
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sample", abstract: "Generate text from a trained model.")
+
+    @Argument(help: "Model file written by elman train.") var model: String
+    @Option(help: "Tokens to generate.") var length: Int = 500
+    @Option(help: "Softmax temperature.") var temperature: Double = 1
+    @Option(help: "Sample only from the k most likely tokens (0: all).") var topK: Int = 0
+    @Option(help: "Text fed to the model first.") var prime: String?
+    @Option(help: "Random seed; the same seed gives the same text.") var seed: UInt64 = 1
+
+    func run() throws {
+        guard length >= 0 else { throw ElmanError("--length is \(length); expected ≥ 0") }
+        guard topK >= 0 else { throw ElmanError("--top-k is \(topK); expected ≥ 0") }
+        let file = try SafeTensorsFile.read(model)
+        let vocabulary = try Trainer.vocabulary(of: file, name: model)
+        let params: Parameters<Float> = try ModelFile.parameters(from: file, name: model)
+        var g = SeededGenerator(seed: seed)
+        let text: String
+        do {
+            text = try sampleText(params, vocabulary, length: length, &g, prime: prime, temperature: temperature, topK: topK)
+        } catch let e as ElmanError {
+            throw ElmanError(prime != nil && e.message.hasPrefix("symbols") ? "--prime: \(e.message)" : e.message)
+        }
+        print((prime ?? "") + text)
+    }
+}

@@ -1,0 +1,227 @@
+import ArgumentParser
+import Elman
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a character- or word-level language model (truncated BPTT).",
+        discussion: """
+            With no FILE, trains on the built-in corpus (the embedded Reber grammar) and reports the share of \
+            sampled strings that are grammatical. Writes DIR/model.safetensors (best validation loss), \
+            DIR/last.safetensors (for --resume) and DIR/report.svg (the learning curve).
+            """)
+
+    @Argument(help: "UTF-8 text file (default: the built-in Reber grammar corpus).") var file: String?
+    @Option(help: "char or word.") var level: TokenLevel = .char
+    @Option(help: "Words seen fewer times become <unk> (word level).") var minCount: Int = 1
+    @Option(help: "Hidden size H.") var hidden: Int?
+    @Option(help: "Stacked layers L.") var layers: Int = 1
+    @Option(help: "tanh or relu.") var nonlinearity: Nonlinearity = .tanh
+    @Option(help: "BPTT steps per chunk T.") var seq: Int?
+    @Option(help: "Parallel streams N.") var batch: Int?
+    @Option(help: "Training steps.") var steps: Int?
+    @Option(help: "Passes over the data (instead of --steps).") var epochs: Double?
+    @Option(help: "sgd, adagrad, rmsprop, adam or adamw.") var optimizer: OptimizerKind = .adam
+    @Option(help: "Learning rate.") var lr: Double?
+    @Option(help: "Momentum for sgd.") var momentum: Double = 0.9
+    @Option(help: "Weight decay.") var weightDecay: Double = 0
+    @Option(help: "Clip the gradient's global norm (0: off).") var clip: Double = 5
+    @Option(help: "Clip each gradient element to ±this.") var clipValue: Double?
+    @Option(help: "constant, cosine or step.") var schedule: Schedule = .constant
+    @Option(help: "Warm-up steps.") var warmup: Int = 0
+    @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Validation share, taken from the end of the text.") var valFraction: Double = 0.1
+    @Option(help: "Validation text file (instead of --val-fraction).") var valFile: String?
+    @Option(help: "Validate (and checkpoint) every K steps.") var evalEvery: Int?
+    @Option(help: "Stop after this many validations without improvement (0: never).") var patience: Int = 0
+    @Option(help: "Output directory.") var out: String = "elman-run"
+    @Option(help: "Continue from DIR/last.safetensors.") var resume: String?
+    @Option(help: "Characters of sample printed at each validation.") var sampleLength: Int = 120
+    @Flag(help: "No progress output.") var quiet = false
+
+    func run() throws {
+        if let error = Backend.requestError { throw ElmanError(error) }
+        let builtin = file == nil
+        let text = try file.map { try TextFile.read($0) } ?? ReberGrammar.corpus(strings: 6000, seed: 2024)
+        guard (0...0.9).contains(valFraction) else { throw ElmanError("--val-fraction is \(valFraction); expected 0 … 0.9") }
+        var options = TrainingOptions()
+        options.hidden = hidden ?? (builtin ? 48 : 128)
+        options.layers = layers
+        options.nonlinearity = nonlinearity
+        options.seq = seq ?? (builtin ? 32 : 64)
+        options.batch = batch ?? (builtin ? 32 : 32)
+        options.optimizer = optimizer
+        options.lr = lr ?? (builtin ? 1e-2 : 2e-3)
+        options.momentum = momentum
+        options.weightDecay = weightDecay
+        options.clip = clip
+        options.clipValue = clipValue
+        options.schedule = schedule
+        options.warmup = warmup
+        options.seed = seed
+        let (vocabulary, train, validation) = try prepareData(text)
+        if let epochs {
+            guard epochs > 0, epochs.isFinite else { throw ElmanError("--epochs is \(epochs); expected a positive number") }
+            options.steps = max(1, Int(epochs * Double(train.count) / Double(max(1, options.seq * options.batch))))
+        } else {
+            options.steps = steps ?? (builtin ? 2000 : 1000)
+        }
+        options.evalEvery = evalEvery ?? max(1, min(options.steps / 10, 200))
+        try options.validate()
+        try FileIO.createDirectory(out)
+
+        let trainer: Trainer
+        if let resume {
+            let file = try SafeTensorsFile.read(resume)
+            let saved = try Trainer.vocabulary(of: file, name: resume)
+            guard saved == vocabulary else {
+                throw ElmanError("\(resume): its vocabulary (\(saved.count) symbols) does not match this data's (\(vocabulary.count)); resume on the same text")
+            }
+            trainer = try Trainer(resuming: file, name: resume, train: train, validation: validation, steps: options.steps)
+        } else {
+            trainer = try Trainer(options: options, vocabulary: vocabulary, train: train, validation: validation)
+        }
+        let o = trainer.options
+        let config = trainer.params.config
+        say("elman train: \(builtin ? "built-in Reber grammar corpus" : file ?? "") · \(vocabulary.level.rawValue) level, "
+            + "\(vocabulary.count) symbols, \(train.count) train / \(validation.count) validation tokens")
+        say("model: L=\(config.layers) H=\(config.hiddenSize) \(config.nonlinearity.rawValue), "
+            + "\(trainer.params.values.count) parameters · T=\(o.seq) N=\(o.batch) · \(o.optimizer.rawValue) lr \(o.lr) "
+            + "· clip \(o.clip) · \(o.steps) steps · backend \(Backend.description)")
+
+        var trainCurve: [(x: Double, y: Double)] = []
+        var validationCurve: [(x: Double, y: Double)] = []
+        var sinceBest = 0
+        var rejectedInARow = 0
+        var g = SeededGenerator(seed: o.seed &+ 99)
+        let start = monotonicSeconds()
+        let firstStep = trainer.step
+        var recent: [Double] = []
+        let terminal = isatty(1) == 1 && !quiet
+        while trainer.step < o.steps {
+            let report = try trainer.trainStep()
+            if !report.accepted {
+                rejectedInARow += 1
+                say("step \(trainer.step): non-finite loss or gradient; step rejected, learning rate halved")
+                if rejectedInARow >= 5 {
+                    try trainer.checkpoint().write(to: "\(out)/last.safetensors")
+                    throw ElmanError("training diverged: 5 non-finite steps in a row; the last good state is in \(out)/last.safetensors")
+                }
+                continue
+            }
+            rejectedInARow = 0
+            recent.append(report.loss)
+            let elapsed = monotonicSeconds() - start
+            let rate = Double((trainer.step - firstStep) * o.seq * o.batch) / max(elapsed, 1e-9)
+            let lastValidation = validationCurve.last?.y
+            if terminal {
+                let eta = Double(o.steps - trainer.step) * elapsed / Double(max(1, trainer.step - firstStep))
+                let width = 24, done = width * trainer.step / o.steps
+                let bar = String(repeating: "█", count: done) + String(repeating: "·", count: width - done)
+                print("\r\(bar) step \(trainer.step)/\(o.steps) loss \(fixed(report.loss, 3))"
+                      + (lastValidation.map { " val \(fixed($0, 3))" } ?? "")
+                      + " \(Int(rate)) tok/s ETA \(Int(eta))s   ", terminator: "")
+                fflush(nil)
+            }
+            if trainer.step % o.evalEvery == 0 || trainer.step == o.steps {
+                let trainLoss = recent.reduce(0, +) / Double(recent.count)
+                recent.removeAll()
+                trainCurve.append((Double(trainer.tokensSeen), trainLoss))
+                let validationLoss = try trainer.validationLoss()
+                var line = "step \(trainer.step)/\(o.steps)  train \(fixed(trainLoss, 4))"
+                if let v = validationLoss {
+                    validationCurve.append((Double(trainer.tokensSeen), v))
+                    line += "  val \(fixed(v, 4))"
+                    if v < trainer.bestValidationLoss {
+                        trainer.bestValidationLoss = v
+                        sinceBest = 0
+                        try trainer.modelFile().write(to: "\(out)/model.safetensors")
+                        line += " (best)"
+                    } else {
+                        sinceBest += 1
+                    }
+                } else {
+                    try trainer.modelFile().write(to: "\(out)/model.safetensors")
+                }
+                try trainer.checkpoint().write(to: "\(out)/last.safetensors")
+                line += "  \(Int(rate)) tok/s  \(fixed(monotonicSeconds() - start, 1))s"
+                if terminal { print("\r" + String(repeating: " ", count: 100) + "\r", terminator: "") }
+                say(line)
+                if sampleLength > 0, !quiet {
+                    let sample = try sampleText(trainer.params, vocabulary, length: sampleLength, &g)
+                    say("  sample: \(sample.replacingOccurrences(of: "\n", with: "⏎"))")
+                }
+                if patience > 0 && sinceBest >= patience {
+                    say("early stop: no improvement in \(patience) validations")
+                    break
+                }
+            }
+        }
+        let plot = LossPlot.svg(title: "elman train: \(builtin ? "Reber grammar" : file ?? "")  H=\(o.hidden) L=\(o.layers)",
+                                series: [.init(name: "train", color: "#1f77b4", points: trainCurve),
+                                         .init(name: "validation", color: "#d62728", points: validationCurve)])
+        try FileIO.writeAtomically(Array(plot.utf8), to: "\(out)/report.svg")
+        let seconds = monotonicSeconds() - start
+        say("done in \(fixed(seconds, 1))s: best validation loss \(fixed(trainer.bestValidationLoss, 4)) nats/token; "
+            + "wrote \(out)/model.safetensors, \(out)/last.safetensors, \(out)/report.svg")
+        if builtin {
+            let best: Parameters<Float> = try ModelFile.parameters(from: SafeTensorsFile.read("\(out)/model.safetensors"), name: "model")
+            var sg = SeededGenerator(seed: 7)
+            let generated = try sampleText(best, vocabulary, length: 20000, &sg, prime: "B")
+            let (share, strings) = ReberGrammar.grammaticalShare(of: "B" + generated)
+            var cg = SeededGenerator(seed: 7)
+            let uniform = String((0..<20000).map { _ in Character(vocabulary.symbols[Int(cg.next() % UInt64(vocabulary.count))]) })
+            let chance = ReberGrammar.grammaticalShare(of: uniform)
+            print("learned: \(fixed(100 * share, 1))% of \(strings) sampled strings are grammatical embedded Reber strings "
+                  + "(chance, uniform symbols: \(fixed(100 * chance.share, 1))% of \(chance.strings))")
+        }
+    }
+
+    private func prepareData(_ text: String) throws -> (Vocabulary, [Int32], [Int32]) {
+        if let valFile {
+            let valText = try TextFile.read(valFile)
+            let vocabulary = Vocabulary.build(from: level == .char ? text + valText : text, level: level, minCount: minCount)
+            return (vocabulary, try vocabulary.encode(text), try vocabulary.encode(valText))
+        }
+        let vocabulary = Vocabulary.build(from: text, level: level, minCount: minCount)
+        let tokens = try vocabulary.encode(text)
+        let cut = tokens.count - Int(Double(tokens.count) * valFraction)
+        return (vocabulary, Array(tokens[..<cut]), Array(tokens[cut...]))
+    }
+
+    private func say(_ line: String) { if !quiet { print(line) } }
+}
+
+func sampleText(_ params: Parameters<Float>, _ vocabulary: Vocabulary, length: Int, _ g: inout SeededGenerator,
+                prime: String? = nil, temperature: Double = 1, topK: Int = 0) throws -> String {
+    let primeIDs = try prime.map { try vocabulary.encode($0) }
+        ?? [vocabulary.id("\n") ?? Int32(g.next() % UInt64(vocabulary.count))]
+    let ids = try Sampler(temperature: temperature, topK: topK).sample(params, prime: primeIDs, length: length, generator: &g)
+    return vocabulary.decode(ids)
+}
+
+func fixed(_ x: Double, _ digits: Int) -> String {
+    guard x.isFinite else { return "\(x)" }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let v = (abs(x) * scale).rounded()
+    let whole = Int(v / scale), frac = Int(v) - whole * Int(scale)
+    let fracText = String(frac)
+    return (x < 0 ? "-" : "") + "\(whole)" + (digits > 0 ? "." + String(repeating: "0", count: digits - fracText.count) + fracText : "")
+}
+
+func monotonicSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+extension TokenLevel: ExpressibleByArgument {}
+extension Nonlinearity: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}
+extension Schedule: ExpressibleByArgument {}

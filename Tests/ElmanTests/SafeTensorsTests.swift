@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+@testable import Elman
+
+@Suite struct SafeTensorsTests {
+    /// A file as Python's safetensors writes it: u64 header length, JSON, bytes.
+    static func handMade(_ header: String, data: [UInt8]) -> [UInt8] {
+        let json = Array(header.utf8)
+        var out: [UInt8] = []
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
+        return out + json + data
+    }
+
+    static func floats(_ values: [Float]) -> [UInt8] {
+        values.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }
+    }
+
+    @Test func readsAFileWrittenByHand() throws {
+        let header = #"{"__metadata__":{"format":"pt"},"b":{"dtype":"I64","shape":[],"data_offsets":[8,16]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#
+        let data = Self.floats([1.5, -2]) + withUnsafeBytes(of: Int64(-7).littleEndian) { Array($0) }
+        let file = try SafeTensorsFile.parse(Self.handMade(header, data: data), name: "x")
+        #expect(file.metadata == ["format": "pt"])
+        #expect(file.tensors["a"]?.doubles() == [1.5, -2])
+        #expect(file.tensors["b"]?.shape == [] && file.tensors["b"]?.doubles() == [-7])
+    }
+
+    @Test func roundTripsThroughBytes() throws {
+        var file = SafeTensorsFile(metadata: ["k": #"{"json": "in a string"}"#])
+        file.tensors["w"] = SafeTensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6.25] as [Double])
+        file.tensors["f"] = SafeTensor(shape: [1], values: [Float(0.1)])
+        file.tensors["i"] = SafeTensor(shape: [2], int64s: [3, -4])
+        let bytes = file.serialized()
+        let headerLength = Int(bytes[0]) | Int(bytes[1]) << 8
+        #expect((8 + headerLength) % 8 == 0)
+        let back = try SafeTensorsFile.parse(bytes, name: "mem")
+        #expect(back.tensors == file.tensors && back.metadata == file.metadata)
+    }
+
+    @Test(arguments: [
+        ("short", [UInt8](repeating: 0, count: 5), "shorter than the 8-byte header length"),
+        ("length beyond file", handMade("{}", data: []).enumerated().map { $0.offset == 0 ? 200 : $0.element },
+         "exceeds the"),
+        ("not JSON", handMade("{nope", data: []), "not valid JSON"),
+        ("not an object", handMade("[1]", data: []), "not a JSON object"),
+        ("bad dtype", handMade(#"{"a":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}"#, data: [0, 0]), "dtype F16"),
+        ("offsets outside", handMade(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0]), "outside"),
+        ("byte count", handMade(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "needs 8"),
+        ("overflowing shape", handMade(#"{"a":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "more elements"),
+        ("negative dim", handMade(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "bad dimension"),
+        ("fractional dim", handMade(#"{"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "bad dimension"),
+        ("overlap", handMade(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}"#, data: [UInt8](repeating: 0, count: 8)), "overlap"),
+        ("metadata not string", handMade(#"{"__metadata__":{"a":1}}"#, data: []), "not a string"),
+    ])
+    func rejectsHostileFiles(name: String, bytes: [UInt8], expected: String) {
+        do {
+            _ = try SafeTensorsFile.parse(bytes, name: "evil.safetensors")
+            Issue.record("\(name): accepted")
+        } catch {
+            #expect("\(error)".hasPrefix("evil.safetensors: not a valid safetensors file"), "\(name)")
+            #expect("\(error)".contains(expected), "\(name): \(error)")
+        }
+    }
+
+    @Test func modelFileUsesPyTorchNamesAndLayouts() throws {
+        var g = SeededGenerator(seed: 1)
+        let config = ModelConfig(inputSize: 5, hiddenSize: 3, outputSize: 4, layers: 2)
+        let params = Parameters<Double>(config: config, generator: &g)
+        let file = ModelFile.file(params)
+        #expect(file.tensors["rnn.weight_ih_l0"]?.shape == [3, 5])  // Uᵀ: H×D
+        #expect(file.tensors["rnn.weight_ih_l1"]?.shape == [3, 3])
+        #expect(file.tensors["fc.weight"]?.shape == [4, 3])  // Vᵀ: C×H
+        let u = params.matrix(.inputWeights(layer: 0))!
+        #expect(file.tensors["rnn.weight_ih_l0"]?.doubles() == u.transposed.storage)
+        #expect(file.tensors["rnn.bias_hh_l0"]?.doubles() == [0, 0, 0])
+        let back: Parameters<Double> = try ModelFile.parameters(from: try SafeTensorsFile.parse(file.serialized(), name: "m"), name: "m")
+        #expect(back == params)
+    }
+
+    @Test func loadingAddsTheTwoBiasHalves() throws {
+        let config = ModelConfig(inputSize: 2, hiddenSize: 2, outputSize: 2)
+        var file = ModelFile.file(Parameters<Float>(config: config))
+        file.tensors["rnn.bias_ih_l0"] = SafeTensor(shape: [2], values: [Float(1), 2])
+        file.tensors["rnn.bias_hh_l0"] = SafeTensor(shape: [2], values: [Float(10), 20])
+        let p: Parameters<Float> = try ModelFile.parameters(from: file, name: "m")
+        #expect(p.matrix(.hiddenBias(layer: 0))?.storage == [11, 22])
+    }
+
+    @Test func inferenceOfTheConfigAndItsErrors() throws {
+        let config = ModelConfig(inputSize: 3, hiddenSize: 2, outputSize: 1, head: .sigmoid, nonlinearity: .relu, bias: false)
+        var file = ModelFile.file(Parameters<Double>(config: config))
+        #expect(try ModelFile.config(of: file, name: "m") == config)
+        file.metadata = [:]
+        let inferred = try ModelFile.config(of: file, name: "m")
+        #expect(inferred.head == .sigmoid && inferred.nonlinearity == .tanh)  // one output → sigmoid
+        var wrong = file
+        wrong.tensors["rnn.weight_hh_l0"] = SafeTensor(shape: [2, 3], values: [Double](repeating: 0, count: 6))
+        #expect(throws: ElmanError("m: tensor 'rnn.weight_hh_l0' has shape [2, 3]; expected [H, H]")) {
+            try ModelFile.config(of: wrong, name: "m")
+        }
+        var missing = file
+        missing.tensors["fc.weight"] = nil
+        #expect(throws: ElmanError("m: missing tensor 'fc.weight'")) { try ModelFile.config(of: missing, name: "m") }
+        var reverse = file
+        reverse.tensors["rnn.weight_ih_l0_reverse"] = file.tensors["rnn.weight_ih_l0"]
+        #expect(throws: ElmanError.self) { try ModelFile.config(of: reverse, name: "m") }
+        var nonFinite = file
+        nonFinite.tensors["fc.weight"] = SafeTensor(shape: [1, 2], values: [Double.infinity, 0])
+        #expect(throws: ElmanError.self) { let _: Parameters<Double> = try ModelFile.parameters(from: nonFinite, name: "m") }
+    }
+
+    @Test func atomicWriteReplacesTheWholeFileAndLeavesNoTemporary() throws {
+        let dir = NSTemporaryDirectory() + "elman-atomic-\(getpid())"
+        try FileIO.createDirectory(dir)
+        let path = dir + "/f.bin"
+        try FileIO.writeAtomically([1, 2, 3], to: path)
+        try FileIO.writeAtomically([4, 5], to: path)
+        #expect(try FileIO.read(path) == [4, 5])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["f.bin"])
+        #expect(throws: ElmanError.self) { try FileIO.writeAtomically([1], to: dir + "/no/such/dir/f") }
+        #expect(throws: ElmanError("'\(dir)' is a directory; expected a file")) { try FileIO.read(dir) }
+        try FileManager.default.removeItem(atPath: dir)
+    }
+}

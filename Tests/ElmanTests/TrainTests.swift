@@ -1,0 +1,124 @@
+import Testing
+@testable import Elman
+
+@Suite struct TrainTests {
+    static func reberTrainer(steps: Int = 40, seed: UInt64 = 3) throws -> Trainer {
+        let text = ReberGrammar.corpus(strings: 300, seed: 1)
+        let vocabulary = Vocabulary.build(from: text, level: .char)
+        let tokens = try vocabulary.encode(text)
+        var o = TrainingOptions()
+        o.hidden = 16
+        o.seq = 8
+        o.batch = 4
+        o.steps = steps
+        o.lr = 1e-2
+        o.seed = seed
+        return try Trainer(options: o, vocabulary: vocabulary, train: Array(tokens[..<3000]), validation: Array(tokens[3000...]))
+    }
+
+    @Test func resumingContinuesBitForBit() throws {
+        let straight = try Self.reberTrainer(steps: 40)
+        for _ in 0..<40 { try straight.trainStep() }
+        let first = try Self.reberTrainer(steps: 40)
+        for _ in 0..<20 { try first.trainStep() }
+        let saved = try SafeTensorsFile.parse(first.checkpoint().serialized(), name: "last")
+        let text = ReberGrammar.corpus(strings: 300, seed: 1)
+        let tokens = try first.vocabulary.encode(text)
+        let resumed = try Trainer(resuming: saved, name: "last", train: Array(tokens[..<3000]), validation: Array(tokens[3000...]))
+        #expect(resumed.step == 20)
+        for _ in 0..<20 { try resumed.trainStep() }
+        #expect(resumed.params.values == straight.params.values)
+    }
+
+    @Test func trainingLowersTheValidationLoss() throws {
+        let trainer = try Self.reberTrainer(steps: 150)
+        let before = try #require(try trainer.validationLoss())
+        for _ in 0..<150 { try trainer.trainStep() }
+        let after = try #require(try trainer.validationLoss())
+        #expect(before > 1.7 && after < 0.75, "before \(before), after \(after)")  // ln 7 ≈ 1.95 at chance
+    }
+
+    @Test func resumeRejectsAModelOnlyFile() throws {
+        let trainer = try Self.reberTrainer()
+        #expect(throws: ElmanError.self) {
+            try Trainer(resuming: trainer.modelFile(), name: "model.safetensors", train: [0, 1, 2], validation: [])
+        }
+    }
+
+    @Test func reberGrammarAcceptsItsOwnStringsAndRejectsOthers() {
+        var g = SeededGenerator(seed: 5)
+        for _ in 0..<200 { #expect(ReberGrammar.isEmbeddedReber(Substring(ReberGrammar.embeddedString(using: &g)))) }
+        #expect(!ReberGrammar.isEmbeddedReber("BTBTXSEPE"))  // second symbol not repeated
+        #expect(!ReberGrammar.isEmbeddedReber("BTBTXXETE"))  // inner string not grammatical
+        #expect(ReberGrammar.grammaticalShare(of: ReberGrammar.corpus(strings: 50, seed: 2)).share == 1)
+        let broken = ReberGrammar.grammaticalShare(of: "BTBTXSETE" + "BPBTXXEPE" + "BPBPVVEPE")
+        #expect(broken.strings == 3 && abs(broken.share - 2.0 / 3) < 1e-12)
+    }
+
+    @Test func vocabularyRoundTripsAndNamesUnknownSymbols() throws {
+        let chars = Vocabulary.build(from: "hello world", level: .char)
+        #expect(chars.decode(try chars.encode("hello")) == "hello")
+        #expect(throws: ElmanError("symbols not in the model's vocabulary: 'z'")) { try chars.encode("zzz") }
+        let words = Vocabulary.build(from: "a b a c a b", level: .word, minCount: 2)
+        #expect(words.symbols == ["a", "b", "<unk>"])
+        #expect(try words.encode("a c b") == [0, 2, 1])
+    }
+
+    @Test func streamsAreContiguousAndWrap() throws {
+        var s = try TokenStreams(tokens: (0..<21).map(Int32.init), size: 2, steps: 4)  // streams of 10
+        let a = s.next()
+        #expect(a.inputs == [0, 10, 1, 11, 2, 12, 3, 13] && a.targets == [1, 11, 2, 12, 3, 13, 4, 14])
+        _ = s.next()
+        let c = s.next()
+        #expect(c.restarted && c.inputs[0] == 0)
+        #expect(throws: ElmanError.self) { try TokenStreams(tokens: [1, 2, 3], size: 2, steps: 4) }
+    }
+
+    @Test func adamMatchesItsClosedFormOnTheFirstStep() {
+        var adam = Optimizer<Double>(kind: .adam, parameterCount: 2)
+        var p = [1.0, -2.0]
+        adam.update(&p, gradient: [0.5, -3], lr: 0.1)
+        // First step: m̂ = g, v̂ = g², so Δ = −lr·g/(|g| + ε) ≈ −lr·sign(g).
+        #expect(abs(p[0] - 0.9) < 1e-6 && abs(p[1] + 1.9) < 1e-6)
+        var sgd = Optimizer<Double>(kind: .sgd, parameterCount: 1)
+        sgd.momentum = 0.5
+        var q = [0.0]
+        sgd.update(&q, gradient: [1], lr: 1)
+        sgd.update(&q, gradient: [1], lr: 1)
+        #expect(q == [-2.5])  // velocities 1, then 1.5
+    }
+
+    @Test func clippingBoundsTheGlobalNorm() {
+        var g: [Float] = [3, 4]
+        #expect(Clipping.clipGlobalNorm(&g, maxNorm: 1) == 5)
+        #expect(abs(Clipping.globalNorm(g) - 1) < 1e-6)
+        var h: [Float] = [-3, 0.5]
+        Clipping.clipValue(&h, limit: 1)
+        #expect(h == [-1, 0.5])
+    }
+
+    @Test func samplingIsReproducibleAndRespectsTopK() throws {
+        let trainer = try Self.reberTrainer()
+        var g1 = SeededGenerator(seed: 4), g2 = SeededGenerator(seed: 4)
+        let a = try Sampler().sample(trainer.params, prime: [0], length: 30, generator: &g1)
+        let b = try Sampler().sample(trainer.params, prime: [0], length: 30, generator: &g2)
+        #expect(a == b)
+        var g = SeededGenerator(seed: 1)
+        let top1 = Sampler(topK: 1)
+        #expect((0..<20).allSatisfy { _ in top1.draw([0.1, 2, 2.5, -1], using: &g) == 2 })
+        #expect(Sampler(temperature: 1, topK: 2).draw([1, 1, 5], using: &g) == 2)
+    }
+
+    @Test func learningRateSchedules() {
+        var o = TrainingOptions()
+        o.lr = 1
+        o.steps = 100
+        o.schedule = .cosine
+        o.warmup = 10
+        #expect(abs(o.learningRate(at: 4) - 0.5) < 1e-12)
+        #expect(abs(o.learningRate(at: 99) - 0.1) < 1e-3)
+        o.schedule = .step
+        o.warmup = 0
+        #expect(o.learningRate(at: 0) == 1 && o.learningRate(at: 99) == 0.125)
+    }
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Cross-check `elman grad` against JAX automatic differentiation in float64.
+
+Writes random PARAMS/BATCH safetensors files covering every option (layers, sizes down to 1, token and
+dense input, softmax and sigmoid heads, tanh and relu, biases on, off or partial, masks with a fully
+masked sequence, h0, sum and mean reduction, F64 and F32), runs `elman grad` on each, and compares the
+loss, every gradient and h_n with JAX's. F64 must match to 1e-8 relative, element-wise (|a-b| /
+max(|a|, |b|, 1e-12)); F32 to 1e-3 normwise (max|a-b| / max|b|), as single precision cannot give
+element-wise accuracy where gradients cancel.
+
+    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install jax jaxlib numpy safetensors
+    swift build && /tmp/venv/bin/python tools/crosscheck_jax.py --elman .build/debug/elman --cases 200
+
+JAX is a peer for checking only, never a dependency of Elman.
+"""
+import argparse, os, subprocess, sys, tempfile
+
+import numpy as np
+import jax
+import jax.numpy as jnp
+from safetensors.numpy import save_file, load_file
+
+jax.config.update("jax_enable_x64", True)
+
+
+def make_case(rng, dtype):
+    c = dict(
+        layers=int(rng.integers(1, 4)), H=int(rng.integers(1, 9)), T=int(rng.integers(1, 9)),
+        N=int(rng.integers(1, 5)), D=int(rng.integers(1, 7)), dense=bool(rng.integers(2)),
+        head=["softmax", "sigmoid"][rng.integers(2)], act=["tanh", "relu"][rng.integers(2)],
+        bias=["both", "none", "rnn-only", "fc-only"][rng.integers(4)], mask=bool(rng.integers(2)),
+        h0=bool(rng.integers(2)), reduction=["sum", "mean"][rng.integers(2)],
+        metadata=bool(rng.integers(2)), dtype=dtype,
+    )
+    c["C"] = 1 if c["head"] == "sigmoid" else int(rng.integers(2, 6))
+    if c["act"] == "relu":
+        c["metadata"] = True  # relu must be declared
+    L, H, T, N, D, C = c["layers"], c["H"], c["T"], c["N"], c["D"], c["C"]
+    u = lambda *shape: rng.uniform(-0.9, 0.9, size=shape)
+    p = {}
+    for l in range(L):
+        p[f"rnn.weight_ih_l{l}"] = u(H, D if l == 0 else H)
+        p[f"rnn.weight_hh_l{l}"] = u(H, H)
+        if c["bias"] in ("both", "rnn-only"):
+            p[f"rnn.bias_ih_l{l}"] = u(H)
+            p[f"rnn.bias_hh_l{l}"] = u(H)
+    p["fc.weight"] = u(C, H)
+    if c["bias"] in ("both", "fc-only"):
+        p["fc.bias"] = u(C)
+    b = {}
+    b["inputs"] = u(T, N, D) if c["dense"] else rng.integers(0, D, size=(T, N)).astype(np.int64)
+    b["targets"] = (rng.integers(0, 2, size=(T, N)).astype(np.float64) if c["head"] == "sigmoid"
+                    else rng.integers(0, C, size=(T, N)).astype(np.int64))
+    if c["mask"]:
+        m = (rng.uniform(size=(T, N)) > 0.3).astype(np.float64)
+        m[:, 0] = 0  # one fully masked sequence
+        b["mask"] = m
+    if c["h0"]:
+        b["h0"] = u(L, N, H)
+    np_dtype = np.float64 if dtype == "F64" else np.float32
+    p = {k: v.astype(np_dtype) for k, v in p.items()}
+    for k in ("h0", "mask"):
+        if k in b:
+            b[k] = b[k].astype(np_dtype)
+    if c["dense"]:
+        b["inputs"] = b["inputs"].astype(np_dtype)
+    if c["head"] == "sigmoid":
+        b["targets"] = b["targets"].astype(np_dtype)
+    return c, p, b
+
+
+def jax_loss(p, b, c):
+    L, H, D = c["layers"], c["H"], c["D"]
+    act = jnp.tanh if c["act"] == "tanh" else jax.nn.relu
+    x = jnp.asarray(b["inputs"], jnp.float64) if c["dense"] else jax.nn.one_hot(b["inputs"], D, dtype=jnp.float64)
+    T, N = x.shape[0], x.shape[1]
+    h0 = jnp.asarray(b["h0"], jnp.float64) if "h0" in b else jnp.zeros((L, N, H))
+    layer_in, finals = x, []
+    for l in range(L):
+        wih, whh = p[f"rnn.weight_ih_l{l}"], p[f"rnn.weight_hh_l{l}"]
+        bias = p.get(f"rnn.bias_ih_l{l}", 0.0) + p.get(f"rnn.bias_hh_l{l}", 0.0)
+
+        def step(h, xt):
+            h = act(xt @ wih.T + h @ whh.T + bias)
+            return h, h
+
+        hT, hs = jax.lax.scan(step, h0[l], layer_in)
+        layer_in = hs
+        finals.append(hT)
+    logits = layer_in @ p["fc.weight"].T + p.get("fc.bias", 0.0)
+    if c["head"] == "softmax":
+        y = jnp.asarray(b["targets"])
+        ce = jax.nn.logsumexp(logits, axis=-1) - jnp.take_along_axis(logits, y[..., None], axis=-1)[..., 0]
+    else:
+        g, y = logits[..., 0], jnp.asarray(b["targets"], jnp.float64)
+        ce = jax.nn.softplus(g) - g * y
+    mask = jnp.asarray(b["mask"], jnp.float64) if "mask" in b else jnp.ones((T, N))
+    loss = jnp.sum(mask * ce)
+    if c["reduction"] == "mean":
+        total = jnp.sum(mask)
+        loss = jnp.where(total > 0, loss / jnp.where(total > 0, total, 1.0), 0.0)
+    return loss, jnp.stack(finals)
+
+
+def rel_err(a, b, normwise=False):
+    """Element-wise |a-b| / max(|a|, |b|, 1e-12); normwise: max|a-b| / max(max|b|, 1e-12)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.shape != b.shape:
+        return np.inf
+    if a.size == 0:
+        return 0.0
+    if normwise:
+        return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-12))
+    return float(np.max(np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-12)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--elman", default=".build/debug/elman")
+    ap.add_argument("--cases", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    rng = np.random.default_rng(args.seed)
+    worst = {"F64": 0.0, "F32": 0.0}
+    tol = {"F64": 1e-8, "F32": 1e-3}
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.cases):
+            dtype = "F64" if i % 4 else "F32"
+            c, p, b = make_case(rng, dtype)
+            meta = {"head": c["head"], "nonlinearity": c["act"]} if c["metadata"] else None
+            pp, bp, gp = (os.path.join(tmp, n) for n in ("p.safetensors", "b.safetensors", "g.safetensors"))
+            save_file(p, pp, metadata=meta)
+            save_file(b, bp)
+            r = subprocess.run([args.elman, "grad", pp, bp, "--out", gp, "--reduction", c["reduction"]],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                print(f"case {i} {c}: elman failed: {r.stderr.strip()}")
+                failures += 1
+                continue
+            got = load_file(gp)
+            p64 = {k: jnp.asarray(v, jnp.float64) for k, v in p.items()}
+            (loss, h_n), grads = jax.value_and_grad(lambda q: jax_loss(q, b, c), has_aux=True)(p64)
+            nw = dtype == "F32"
+            errs = {"loss": rel_err(got["loss"], loss, nw), "h_n": rel_err(got["h_n"], h_n, nw)}
+            for k in p:
+                errs[k] = rel_err(got.get(k, np.array([np.inf])), grads[k], nw)
+                if got.get(k) is not None and got[k].dtype != p[k].dtype:
+                    errs[k] = np.inf
+            extra = set(got) - set(p) - {"loss", "h_n"}
+            e = max(errs.values())
+            worst[dtype] = max(worst[dtype], e)
+            if e > tol[dtype] or extra:
+                failures += 1
+                print(f"case {i} FAIL {c}: {errs} extra={extra}")
+    print(f"{args.cases} cases: worst relative error F64 {worst['F64']:.2e} (tolerance 1e-8), "
+          f"F32 {worst['F32']:.2e} (tolerance 1e-3, normwise)")
+    print(f"{args.cases - failures} passed, {failures} failed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
