@@ -194,7 +194,11 @@ struct TrainCommand: ParsableCommand {
         return (vocabulary, Array(tokens[..<cut]), Array(tokens[cut...]))
     }
 
-    private func say(_ line: String) { if !quiet { print(line) } }
+    private func say(_ line: String) {
+        guard !quiet else { return }
+        print(line)
+        fflush(nil)  // one line per log interval even when stdout is a file or a pipe
+    }
 }
 
 func sampleText(_ params: Parameters<Float>, _ vocabulary: Vocabulary, length: Int, _ g: inout SeededGenerator,

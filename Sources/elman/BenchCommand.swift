@@ -1,0 +1,62 @@
+import ArgumentParser
+import Elman
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the full training step (forward, backward, clipping, Adam) in Float.",
+        discussion: """
+            GFLOP/s counts 6H²·L + 6H²·(L−1) + 6HC FLOPs per token (matrix products only; the token \
+            input is a gather). sgemm is the median rate of a 1024³ Float product through the same backend.
+            """)
+
+    @Option(help: "Hidden size H.") var hidden: Int = 512
+    @Option(help: "Steps per chunk T.") var seq: Int = 64
+    @Option(help: "Streams N.") var batch: Int = 64
+    @Option(help: "Vocabulary size V (= classes C).") var vocab: Int = 65
+    @Option(help: "Layers L.") var layers: Int = 1
+    @Option(help: "Timed training steps (after 2 warm-up steps).") var steps: Int = 20
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        if let error = Backend.requestError { throw ElmanError(error) }
+        for (name, v) in [("--hidden", hidden), ("--seq", seq), ("--batch", batch), ("--steps", steps), ("--layers", layers)] where v < 1 {
+            throw ElmanError("\(name) is \(v); expected a positive integer")
+        }
+        guard vocab >= 2 else { throw ElmanError("--vocab is \(vocab); expected at least 2") }
+        let config = ModelConfig(inputSize: vocab, hiddenSize: hidden, outputSize: vocab, layers: layers)
+        var g = SeededGenerator(seed: 1)
+        var params = Parameters<Float>(config: config, generator: &g)
+        let tokens = (0..<(seq * batch * 2)).map { _ in Int32(g.next() % UInt64(vocab)) }
+        let engine = try Engine<Float>(config: config)
+        var gradient = Parameters<Float>(config: config)
+        var adam = Optimizer<Float>(kind: .adam, parameterCount: params.values.count)
+        let batchData = Batch<Float>(steps: seq, size: batch, inputs: .tokens(Array(tokens[..<(seq * batch)])),
+                                     targets: .classes(Array(tokens[(seq * batch)...])))
+        var state: [Float]?
+        var times: [Double] = []
+        for i in 0..<(steps + 2) {
+            var b = batchData
+            b.initialState = state
+            let start = monotonicSeconds()
+            let r = try engine.gradient(params, b, reduction: .mean, into: &gradient)
+            Clipping.clipGlobalNorm(&gradient.values, maxNorm: 5)
+            adam.update(&params.values, gradient: gradient.values, lr: 1e-3)
+            state = r.finalState
+            if i >= 2 { times.append(monotonicSeconds() - start) }
+        }
+        let seconds = Benchmark.median(times)
+        let tokensPerSecond = Double(seq * batch) / seconds
+        let gflops = tokensPerSecond * Benchmark.flopsPerToken(hidden: hidden, classes: vocab, layers: layers) / 1e9
+        let sgemm = Benchmark.sgemmGFLOPS(clock: monotonicSeconds)
+        if json {
+            print("{\"tokens_per_second\": \(tokensPerSecond), \"gflops\": \(gflops), \"backend\": \"\(Backend.description)\", "
+                  + "\"sgemm_gflops\": \(sgemm), \"step_seconds\": \(seconds), \"hidden\": \(hidden), \"seq\": \(seq), "
+                  + "\"batch\": \(batch), \"vocab\": \(vocab), \"layers\": \(layers), \"steps\": \(steps)}")
+        } else {
+            print("H=\(hidden) T=\(seq) N=\(batch) V=\(vocab) L=\(layers) · backend \(Backend.description)")
+            print("median step \(fixed(seconds * 1000, 2)) ms over \(steps) steps · \(Int(tokensPerSecond)) tokens/s · "
+                  + "\(fixed(gflops, 1)) GFLOP/s (\(fixed(100 * gflops / sgemm, 0))% of sgemm \(fixed(sgemm, 1)) GFLOP/s)")
+        }
+    }
+}
