@@ -24,25 +24,21 @@ struct BenchCommand: ParsableCommand {
             throw ElmanError("\(name) is \(v); expected a positive integer")
         }
         guard vocab >= 2 else { throw ElmanError("--vocab is \(vocab); expected at least 2") }
-        let config = ModelConfig(inputSize: vocab, hiddenSize: hidden, outputSize: vocab, layers: layers)
+        // Times exactly what `elman train` runs: Trainer.trainStep on a random token stream.
+        var options = TrainingOptions()
+        options.hidden = hidden
+        options.layers = layers
+        options.seq = seq
+        options.batch = batch
+        options.steps = steps + 2
         var g = SeededGenerator(seed: 1)
-        var params = Parameters<Float>(config: config, generator: &g)
-        let tokens = (0..<(seq * batch * 2)).map { _ in Int32(g.next() % UInt64(vocab)) }
-        let engine = try Engine<Float>(config: config)
-        var gradient = Parameters<Float>(config: config)
-        var adam = Optimizer<Float>(kind: .adam, parameterCount: params.values.count)
-        let batchData = Batch<Float>(steps: seq, size: batch, inputs: .tokens(Array(tokens[..<(seq * batch)])),
-                                     targets: .classes(Array(tokens[(seq * batch)...])))
-        var state: [Float]?
+        let tokens = (0..<(seq * batch * (steps + 3) + 1)).map { _ in Int32(g.next() % UInt64(vocab)) }
+        let vocabulary = Vocabulary(level: .word, symbols: (0..<vocab).map { "s\($0)" })
+        let trainer = try Trainer(options: options, vocabulary: vocabulary, train: tokens, validation: [])
         var times: [Double] = []
         for i in 0..<(steps + 2) {
-            var b = batchData
-            b.initialState = state
             let start = monotonicSeconds()
-            let r = try engine.gradient(params, b, reduction: .mean, into: &gradient)
-            Clipping.clipGlobalNorm(&gradient.values, maxNorm: 5)
-            adam.update(&params.values, gradient: gradient.values, lr: 1e-3)
-            state = r.finalState
+            try trainer.trainStep()
             if i >= 2 { times.append(monotonicSeconds() - start) }
         }
         let seconds = Benchmark.median(times)

@@ -1,5 +1,5 @@
 // The Float and Double conformances are the only places where the kernels meet a concrete type; each
-// forwards to the BLAS (GEMM) or to the portable kernels, specialized here.
+// forwards to the BLAS (GEMM), to the SIMD kernels (tanh, softmax) or to the portable kernels, specialized here.
 
 import RealModule
 
@@ -22,7 +22,7 @@ extension Float: ElmanFloat {
     }
 
     public static func activate(_ f: Nonlinearity, _ x: UnsafeMutablePointer<Float>, count: Int) {
-        Portable.activate(f, x, count: count)
+        if f == .tanh { VectorMath.tanh(x, count: count) } else { Portable.activate(f, x, count: count) }
     }
 
     public static func multiplyByDerivative(
@@ -35,7 +35,7 @@ extension Float: ElmanFloat {
         _ logits: UnsafeMutablePointer<Float>, rows: Int, classes: Int,
         targets: UnsafePointer<Int32>, weights: UnsafePointer<Float>
     ) -> Double {
-        Portable.softmaxCrossEntropy(logits, rows: rows, classes: classes, targets: targets, weights: weights)
+        VectorMath.softmaxCrossEntropy(logits, rows: rows, classes: classes, targets: targets, weights: weights)
     }
 
     public static func sigmoidCrossEntropy(

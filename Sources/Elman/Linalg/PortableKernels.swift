@@ -90,15 +90,16 @@ enum Portable {
             }
             var m = g[0]
             for j in 1..<max(classes, 1) where g[j] > m { m = g[j] }
+            let y = Int(targets[r])
+            let shiftedTarget = g[y] - m
             var sum: T = 0
             for j in 0..<classes {
                 let e = T.exp(g[j] - m)
                 g[j] = e
                 sum += e
             }
-            let y = Int(targets[r])
-            // CE = log Σ_j exp(g_j) − g_y (Eqs. 23, 34); g[y] now holds exp(g_y − m).
-            total += Double(w) * (Double(T.log(sum)) - Double(T.log(g[y])))
+            // CE = log Σ_j exp(g_j − m) − (g_y − m)   (Eqs. 23, 34)
+            total += Double(w) * (Double(T.log(sum)) - Double(shiftedTarget))
             let scale = w / sum
             for j in 0..<classes { g[j] *= scale }
             g[y] -= w  // w·(ŷ − y), Eq. 92

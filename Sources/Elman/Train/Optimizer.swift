@@ -31,6 +31,8 @@ public struct Optimizer<T: ElmanFloat>: Sendable {
     }
 
     /// θ ← θ − update(g), with learning rate `lr`.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public mutating func update(_ params: inout [T], gradient g: [T], lr: Double) {
         precondition(params.count == g.count && g.count == first.count, "optimizer: size mismatch")
         step += 1
@@ -71,12 +73,16 @@ public struct Optimizer<T: ElmanFloat>: Sendable {
 /// Gradient clipping.
 public enum Clipping {
     /// √Σ g², accumulated in Double.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public static func globalNorm<T: ElmanFloat>(_ g: [T]) -> Double {
         g.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
     }
 
     /// Scales g so its global norm is at most `maxNorm`; returns the norm before clipping.
     @discardableResult
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public static func clipGlobalNorm<T: ElmanFloat>(_ g: inout [T], maxNorm: Double) -> Double {
         let norm = globalNorm(g)
         if norm > maxNorm && maxNorm > 0 {
@@ -87,6 +93,8 @@ public enum Clipping {
     }
 
     /// Clamps every element to [−limit, limit].
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public static func clipValue<T: ElmanFloat>(_ g: inout [T], limit: Double) {
         let l = T(limit)
         for i in g.indices { g[i] = min(max(g[i], -l), l) }
