@@ -146,7 +146,35 @@ enum VectorMath {
         }
         return total
     }
+
+    /// One Adam/AdamW update, as `Optimizer.update` computes it in its scalar loop:
+    /// g ← g + l2·θ; m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; θ ← decay·θ − stepSize·m / (√v / rootC2 + ε).
+    static func adam(
+        _ p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>, first m: UnsafeMutablePointer<Float>,
+        second v: UnsafeMutablePointer<Float>, count: Int, l2: Float, beta1: Float, beta2: Float, eps: Float,
+        decay: Float, stepSize: Float, rootC2: Float
+    ) {
+        @inline(__always) func update(_ p: V, _ g: V, _ m: V, _ v: V) -> (V, V, V) {
+            let gi = g + l2 * p
+            let m = beta1 * m + (1 - beta1) * gi
+            let v = beta2 * v + (1 - beta2) * gi * gi
+            return (decay * p - stepSize * m / (v.squareRoot() / rootC2 + eps), m, v)
+        }
+        var i = 0
+        while i + 16 <= count {
+            let (pn, mn, vn) = update(load(p + i), load(g + i), load(m + i), load(v + i))
+            store(pn, p + i); store(mn, m + i); store(vn, v + i)
+            i += 16
+        }
+        let rest = count - i
+        if rest > 0 {
+            let (pn, mn, vn) = update(loadPartial(p + i, rest, fill: 0), loadPartial(g + i, rest, fill: 0),
+                                      loadPartial(m + i, rest, fill: 0), loadPartial(v + i, rest, fill: 0))
+            storePartial(pn, p + i, rest); storePartial(mn, m + i, rest); storePartial(vn, v + i, rest)
+        }
+    }
 }
+
 
 private extension Double {
     @inline(__always) func log() -> Double { Double.log(self) }

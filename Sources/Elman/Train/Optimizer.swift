@@ -42,25 +42,48 @@ public struct Optimizer<T: ElmanFloat>: Sendable {
             g.withUnsafeBufferPointer { g in
                 first.withUnsafeMutableBufferPointer { m in
                     second.withUnsafeMutableBufferPointer { v in
-                        for i in 0..<p.count {
-                            var gi = g[i]
-                            if kind != .adamw && wd != 0 { gi += wd * p[i] }  // L2 penalty in the gradient
-                            switch kind {
-                            case .sgd:
-                                if mu == 0 { p[i] -= lr * gi; continue }
+                        // One branch-free loop per rule, so each vectorizes.
+                        let l2 = kind == .adamw ? 0 : wd  // L2 penalty in the gradient; AdamW decays θ directly
+                        switch kind {
+                        case .sgd where mu == 0:
+                            for i in 0..<p.count { p[i] -= lr * (g[i] + l2 * p[i]) }
+                        case .sgd:
+                            let look: T = nesterov ? 1 : 0
+                            for i in 0..<p.count {
+                                let gi = g[i] + l2 * p[i]
                                 m[i] = mu * m[i] + gi
-                                p[i] -= lr * (nesterov ? gi + mu * m[i] : m[i])
-                            case .adagrad:
+                                p[i] -= lr * (look * (gi + mu * m[i]) + (1 - look) * m[i])
+                            }
+                        case .adagrad:
+                            for i in 0..<p.count {
+                                let gi = g[i] + l2 * p[i]
                                 v[i] += gi * gi
                                 p[i] -= lr * gi / (v[i].squareRoot() + eps)
-                            case .rmsprop:
+                            }
+                        case .rmsprop:
+                            for i in 0..<p.count {
+                                let gi = g[i] + l2 * p[i]
                                 v[i] = b2 * v[i] + (1 - b2) * gi * gi
                                 p[i] -= lr * gi / (v[i].squareRoot() + eps)
-                            case .adam, .adamw:
+                            }
+                        case .adam, .adamw:
+                            let decay = kind == .adamw ? 1 - lr * wd : 1
+                            let stepSize = lr / c1, rootC2 = c2.squareRoot()
+                            if T.self == Float.self {  // the training path: SIMD16
+                                VectorMath.adam(
+                                    UnsafeMutableRawPointer(p.baseAddress!).assumingMemoryBound(to: Float.self),
+                                    gradient: UnsafeRawPointer(g.baseAddress!).assumingMemoryBound(to: Float.self),
+                                    first: UnsafeMutableRawPointer(m.baseAddress!).assumingMemoryBound(to: Float.self),
+                                    second: UnsafeMutableRawPointer(v.baseAddress!).assumingMemoryBound(to: Float.self),
+                                    count: p.count, l2: Float(l2), beta1: Float(b1), beta2: Float(b2), eps: Float(eps),
+                                    decay: Float(decay), stepSize: Float(stepSize), rootC2: Float(rootC2))
+                                return
+                            }
+                            for i in 0..<p.count {
+                                let gi = g[i] + l2 * p[i]
                                 m[i] = b1 * m[i] + (1 - b1) * gi
                                 v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                                if kind == .adamw { p[i] -= lr * wd * p[i] }
-                                p[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+                                p[i] = decay * p[i] - stepSize * m[i] / (v[i].squareRoot() / rootC2 + eps)
                             }
                         }
                     }
