@@ -38,5 +38,29 @@ else
     echo "FAIL: bad reduction: $first"
     failures=$((failures + 1))
 fi
+check() {  # check NAME CONDITION-COMMAND...
+    local name=$1
+    shift
+    if "$@"; then pass=$((pass + 1)); else echo "FAIL: $name"; failures=$((failures + 1)); fi
+}
+
+# Sequence classification end to end: train on the built-in parity task, then eval reports accuracy.
+"$elman" train --task classify --steps 40 --quiet --out "$tmp/cls" >"$tmp/cls.log" 2>&1
+check "classify train" grep -q "validation accuracy" "$tmp/cls.log"
+printf 'odd\t1\neven\t11\n' >"$tmp/cls.txt"
+"$elman" eval "$tmp/cls/model.safetensors" "$tmp/cls.txt" --json >"$tmp/cls.json" 2>&1
+check "classify eval" grep -q '"accuracy"' "$tmp/cls.json"
+expect_error "sample a classifier" "sequence classifier" "$elman" sample "$tmp/cls/model.safetensors"
+
+# SIGINT during training: a checkpoint is saved, the exit status is 130, and the checkpoint resumes.
+"$elman" train --steps 1000000 --eval-every 1000000 --quiet --out "$tmp/int" &
+pid=$!
+sleep 3
+kill -INT $pid
+wait $pid
+rc=$?
+check "SIGINT exits 130 (got $rc)" [ $rc -eq 130 ]
+check "SIGINT leaves a checkpoint that resumes" "$elman" train --resume "$tmp/int/last.safetensors" --steps 1 \
+    --quiet --out "$tmp/int2"
 echo "cli: $pass passed, $failures failed"
 [ $failures -eq 0 ]

@@ -1,17 +1,21 @@
+import RealModule
 import ArgumentParser
 import Elman
 
 struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Loss, perplexity and bits per token of a model on a text.")
+    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Loss, perplexity and bits per token of a model on a text; loss and accuracy of a classifier.")
 
     @Argument(help: "Model file written by elman train.") var model: String
-    @Argument(help: "UTF-8 text file.") var file: String
+    @Argument(help: "UTF-8 text file (for a classifier: lines LABEL<TAB>SEQUENCE).") var file: String
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
         let modelFile = try SafeTensorsFile.read(model)
         let vocabulary = try Trainer.vocabulary(of: modelFile, name: model)
         let params: Parameters<Float> = try ModelFile.parameters(from: modelFile, name: model)
+        if let labels = try ClassifierTrainer.labels(of: modelFile, name: model) {
+            return try evaluateClassifier(params, labels: labels, vocabulary: vocabulary)
+        }
         let tokens: [Int32]
         do { tokens = try vocabulary.encode(try TextFile.read(file)) } catch let e as ElmanError {
             throw ElmanError(e.message.hasPrefix("symbols") ? "\(file): \(e.message)" : e.message)
@@ -26,6 +30,16 @@ struct EvalCommand: ParsableCommand {
             print("\(file): \(tokens.count) tokens · loss \(fixed(loss, 4)) nats/token · perplexity \(fixed(perplexity, 3)) · \(fixed(bits, 4)) bits/token")
         }
     }
-}
 
-import RealModule
+    private func evaluateClassifier(_ params: Parameters<Float>, labels: [String], vocabulary: Vocabulary) throws {
+        let data = try LabeledSequences.parse(try TextFile.read(file), name: file, level: vocabulary.level,
+                                              labels: labels, vocabulary: vocabulary)
+        let score = try ClassifierTrainer.score(params, data.examples)
+        if json {
+            print("{\"loss\": \(score.loss), \"accuracy\": \(score.accuracy), \"examples\": \(score.examples)}")
+        } else {
+            print("\(file): \(score.examples) sequences · loss \(fixed(score.loss, 4)) nats/sequence · "
+                  + "accuracy \(fixed(100 * score.accuracy, 2))%")
+        }
+    }
+}

@@ -16,7 +16,9 @@ struct TrainCommand: ParsableCommand {
             DIR/last.safetensors (for --resume) and DIR/report.svg (the learning curve).
             """)
 
-    @Argument(help: "UTF-8 text file (default: the built-in Reber grammar corpus).") var file: String?
+    @Argument(help: "UTF-8 text file (default: the built-in Reber grammar corpus, or parity with --task classify).")
+    var file: String?
+    @Option(help: "lm (language model) or classify (lines LABEL<TAB>SEQUENCE).") var task: TrainTask = .lm
     @Option(help: "char or word.") var level: TokenLevel = .char
     @Option(help: "Words seen fewer times become <unk> (word level).") var minCount: Int = 1
     @Option(help: "Hidden size H.") var hidden: Int?
@@ -46,6 +48,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         if let error = Backend.requestError { throw ElmanError(error) }
+        if task == .classify { return try runClassifier() }
         let builtin = file == nil
         let text = try file.map { try TextFile.read($0) } ?? ReberGrammar.corpus(strings: 6000, seed: 2024)
         guard (0...0.9).contains(valFraction) else { throw ElmanError("--val-fraction is \(valFraction); expected 0 … 0.9") }
@@ -103,7 +106,16 @@ struct TrainCommand: ParsableCommand {
         let firstStep = trainer.step
         var recent: [Double] = []
         let terminal = isatty(1) == 1 && !quiet
+        Interrupt.install()
         while trainer.step < o.steps {
+            if let signal = Interrupt.caught {
+                if terminal { print("") }
+                try trainer.checkpoint().write(to: "\(out)/last.safetensors")
+                if !FileIO.exists("\(out)/model.safetensors") { try trainer.modelFile().write(to: "\(out)/model.safetensors") }
+                say("\(Interrupt.name(signal)) at step \(trainer.step): saved \(out)/last.safetensors; "
+                    + "continue with --resume \(out)/last.safetensors")
+                throw ExitCode(128 + signal)
+            }
             let report = try trainer.trainStep()
             if !report.accepted {
                 rejectedInARow += 1
@@ -162,6 +174,10 @@ struct TrainCommand: ParsableCommand {
                 }
             }
         }
+        if trainer.step == firstStep {  // nothing left to train (a resume at its last step): still leave both files
+            try trainer.checkpoint().write(to: "\(out)/last.safetensors")
+            try trainer.modelFile().write(to: "\(out)/model.safetensors")
+        }
         let plot = LossPlot.svg(title: "elman train: \(builtin ? "Reber grammar" : file ?? "")  H=\(o.hidden) L=\(o.layers)",
                                 series: [.init(name: "train", color: "#1f77b4", points: trainCurve),
                                          .init(name: "validation", color: "#d62728", points: validationCurve)])
@@ -194,7 +210,7 @@ struct TrainCommand: ParsableCommand {
         return (vocabulary, Array(tokens[..<cut]), Array(tokens[cut...]))
     }
 
-    private func say(_ line: String) {
+    func say(_ line: String) {
         guard !quiet else { return }
         print(line)
         fflush(nil)  // one line per log interval even when stdout is a file or a pipe
@@ -225,6 +241,7 @@ func monotonicSeconds() -> Double {
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
+enum TrainTask: String, ExpressibleByArgument { case lm, classify }
 extension TokenLevel: ExpressibleByArgument {}
 extension Nonlinearity: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}

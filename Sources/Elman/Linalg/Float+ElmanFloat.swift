@@ -16,8 +16,8 @@ extension Float: ElmanFloat {
             blas.sgemm(BLASLibrary.rowMajor, BLASLibrary.code(transA), BLASLibrary.code(transB),
                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         } else {
-            Portable.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                          beta: beta, c: c, ldc: ldc)
+            PortableSGEMM.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                               beta: beta, c: c, ldc: ldc)
         }
     }
 

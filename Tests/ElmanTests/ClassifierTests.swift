@@ -1,0 +1,76 @@
+import Testing
+@testable import Elman
+
+@Suite struct ClassifierTests {
+    @Test(arguments: [Head.sigmoid, .softmax])
+    func paddedBatchEqualsEachSequenceAlone(head: Head) throws {
+        // Loss only at each sequence's last step: padding after the end must not change loss or gradient.
+        let labels: Int32 = head == .sigmoid ? 2 : 3
+        let examples: [LabeledSequences.Example] = [
+            .init(tokens: [1, 2, 0, 3], label: 1), .init(tokens: [2], label: 0), .init(tokens: [3, 3], label: labels - 1),
+        ]
+        var options = TrainingOptions()
+        options.hidden = 5
+        let config = ClassifierTrainer.config(labels: Int(labels), vocabulary: 4, options: options)
+        var g = SeededGenerator(seed: 9)
+        let params = Parameters<Double>(config: config, generator: &g)
+        let engine = try Engine<Double>(config: config)
+        func doubled(_ b: Batch<Float>) -> Batch<Double> {
+            let targets: Batch<Double>.Targets
+            switch b.targets {
+            case .classes(let y): targets = .classes(y)
+            case .binary(let y): targets = .binary(y.map(Double.init))
+            }
+            return Batch(steps: b.steps, size: b.size, inputs: { if case .tokens(let t) = b.inputs { return .tokens(t) }; return .tokens([]) }(),
+                         targets: targets, mask: b.mask?.map(Double.init))
+        }
+        var together = Parameters<Double>(config: config)
+        let all = try engine.gradient(params, doubled(ClassifierTrainer.batch(examples[...], head: head)), into: &together)
+        var sum = [Double](repeating: 0, count: together.values.count), loss = 0.0
+        for e in examples {
+            var alone = Parameters<Double>(config: config)
+            loss += try engine.gradient(params, doubled(ClassifierTrainer.batch([e][...], head: head)), into: &alone).loss
+            for i in sum.indices { sum[i] += alone.values[i] }
+        }
+        #expect(abs(all.loss - loss) < 1e-12 * abs(loss))
+        #expect(all.weight == 3)
+        #expect(GradientCheck.maxRelativeError(together.values, sum) < 1e-12)
+    }
+
+    @Test func scoreAgreesWithTheEngineLoss() throws {
+        let data = try LabeledSequences.parse(LabeledSequences.parity(count: 50, maxLength: 6, seed: 3), name: "p", level: .char)
+        var options = TrainingOptions()
+        options.hidden = 7
+        let trainer = try ClassifierTrainer(options: options, labels: data.labels, vocabulary: data.vocabulary,
+                                            train: data.examples)
+        let score = try ClassifierTrainer.score(trainer.params, data.examples, batchSize: 16)
+        let engine = try Engine<Float>(config: trainer.params.config)
+        let r = try engine.evaluate(trainer.params, ClassifierTrainer.batch(data.examples[...], head: .sigmoid), reduction: .mean)
+        #expect(abs(score.loss - r.loss) < 1e-5)
+        #expect(score.examples == 50 && (0...1).contains(score.accuracy))
+    }
+
+    @Test func parityIsLearned() throws {
+        let data = try LabeledSequences.parse(LabeledSequences.parity(count: 1200, maxLength: 5, seed: 1), name: "parity", level: .char)
+        #expect(data.labels == ["even", "odd"])
+        var options = TrainingOptions()
+        options.hidden = 16
+        options.lr = 2e-2
+        options.steps = 400
+        let train = Array(data.examples[..<1000]), validation = Array(data.examples[1000...])
+        let trainer = try ClassifierTrainer(options: options, labels: data.labels, vocabulary: data.vocabulary, train: train)
+        let before = try ClassifierTrainer.score(trainer.params, validation)
+        for _ in 0..<options.steps { try trainer.trainStep() }
+        let after = try ClassifierTrainer.score(trainer.params, validation)
+        #expect(after.accuracy >= 0.95, "accuracy \(after.accuracy), before \(before.accuracy)")
+        #expect(after.loss < before.loss / 4)
+    }
+
+    @Test func badLinesAreNamed() {
+        #expect(throws: ElmanError("f:2: no tab; expected LABEL<TAB>SEQUENCE")) {
+            try LabeledSequences.parse("a\txy\nno tab here\n", name: "f", level: .char)
+        }
+        #expect(throws: ElmanError.self) { try LabeledSequences.parse("a\txy\na\tyx\n", name: "f", level: .char) }
+        #expect(throws: ElmanError.self) { try LabeledSequences.parse("a\t\n", name: "f", level: .char) }
+    }
+}
