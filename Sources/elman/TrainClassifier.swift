@@ -35,6 +35,7 @@ extension TrainCommand {
         options.schedule = schedule
         options.warmup = warmup
         options.seed = seed
+        options.initialization = initialization
         if let epochs {
             guard epochs > 0, epochs.isFinite else { throw ElmanError("--epochs is \(epochs); expected a positive number") }
             options.steps = max(1, Int(epochs * Double(train.count) / Double(options.batch)))

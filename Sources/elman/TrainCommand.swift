@@ -37,6 +37,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "constant, cosine or step.") var schedule: Schedule = .constant
     @Option(help: "Warm-up steps.") var warmup: Int = 0
     @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(name: .customLong("init"), help: "uniform, xavier, orthogonal or identity (default: identity for relu, else uniform).")
+    var initialization: Initialization?
     @Option(help: "Validation share, taken from the end of the text.") var valFraction: Double = 0.1
     @Option(help: "Validation text file (instead of --val-fraction).") var valFile: String?
     @Option(help: "Validate (and checkpoint) every K steps.") var evalEvery: Int?
@@ -67,6 +69,7 @@ struct TrainCommand: ParsableCommand {
         options.schedule = schedule
         options.warmup = warmup
         options.seed = seed
+        options.initialization = initialization
         let (vocabulary, train, validation) = try prepareData(text)
         if let epochs {
             guard epochs > 0, epochs.isFinite else { throw ElmanError("--epochs is \(epochs); expected a positive number") }
@@ -246,3 +249,4 @@ extension TokenLevel: ExpressibleByArgument {}
 extension Nonlinearity: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension Schedule: ExpressibleByArgument {}
+extension Initialization: ExpressibleByArgument {}

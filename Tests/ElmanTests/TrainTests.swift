@@ -120,6 +120,27 @@ import Testing
         #expect(zip(pf, textbook).allSatisfy { abs(Double($0) - $1) < 1e-6 })
     }
 
+    @Test func initializations() {
+        let config = ModelConfig(inputSize: 5, hiddenSize: 12, outputSize: 3)
+        var g = SeededGenerator(seed: 8)
+        let ortho: Parameters<Double> = Initialization.orthogonal.parameters(config, generator: &g)
+        let w = ortho.matrix(.recurrentWeights(layer: 0))!
+        for i in 0..<12 {
+            for j in 0..<12 {  // W·Wᵀ = I
+                let dot = (0..<12).reduce(0.0) { $0 + w.storage[i * 12 + $1] * w.storage[j * 12 + $1] }
+                #expect(abs(dot - (i == j ? 1 : 0)) < 1e-12)
+            }
+        }
+        #expect(ortho.matrix(.hiddenBias(layer: 0))!.storage.allSatisfy { $0 == 0 })
+        let xavier: Parameters<Double> = Initialization.xavier.parameters(config, generator: &g)
+        let v = xavier.matrix(.outputWeights)!.storage  // H×C: bound √(6/15)
+        #expect(v.allSatisfy { abs($0) <= (6.0 / 15).squareRoot() } && v.contains { abs($0) > 0.4 })
+        let identity: Parameters<Double> = Initialization.standard(for: .relu).parameters(config, generator: &g)
+        #expect(identity.matrix(.recurrentWeights(layer: 0)) == .identity(12))
+        let uniform: Parameters<Double> = Initialization.standard(for: .tanh).parameters(config, generator: &g)
+        #expect(uniform.values.allSatisfy { abs($0) <= 1 / 12.0.squareRoot() })
+    }
+
     @Test func clippingBoundsTheGlobalNorm() {
         var g: [Float] = [3, 4]
         #expect(Clipping.clipGlobalNorm(&g, maxNorm: 1) == 5)

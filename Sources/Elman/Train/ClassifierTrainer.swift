@@ -39,7 +39,7 @@ public final class ClassifierTrainer {
         self.vocabulary = vocabulary
         self.train = train
         var g = SeededGenerator(seed: options.seed)
-        params = Parameters(config: config, generator: &g)
+        params = (options.initialization ?? .standard(for: options.nonlinearity)).parameters(config, generator: &g)
         shuffler = SeededGenerator(seed: options.seed &+ 1)
         optimizer = Optimizer(kind: options.optimizer, parameterCount: params.values.count)
         optimizer.momentum = options.momentum

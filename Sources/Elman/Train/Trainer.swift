@@ -42,10 +42,7 @@ public final class Trainer {
         self.options = options
         self.vocabulary = vocabulary
         var g = SeededGenerator(seed: options.seed)
-        params = Parameters(config: config, generator: &g)
-        if options.nonlinearity == .relu {  // identity recurrence for the relu RNN (Le et al. 2015)
-            for l in 0..<options.layers { params.setMatrix(.recurrentWeights(layer: l), .identity(options.hidden)) }
-        }
+        params = (options.initialization ?? .standard(for: options.nonlinearity)).parameters(config, generator: &g)
         optimizer = Optimizer(kind: options.optimizer, parameterCount: params.values.count)
         optimizer.momentum = options.momentum
         optimizer.weightDecay = options.weightDecay

@@ -24,6 +24,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var schedule = Schedule.constant
     public var warmup = 0
     public var seed: UInt64 = 1
+    /// Nil: ``Initialization/standard(for:)`` of the nonlinearity.
+    public var initialization: Initialization?
     public var evalEvery = 100
 
     public init() {}
