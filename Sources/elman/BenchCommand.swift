@@ -1,5 +1,10 @@
 import ArgumentParser
 import Elman
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,15 +49,27 @@ struct BenchCommand: ParsableCommand {
         let seconds = Benchmark.median(times)
         let tokensPerSecond = Double(seq * batch) / seconds
         let gflops = tokensPerSecond * Benchmark.flopsPerToken(hidden: hidden, classes: vocab, layers: layers) / 1e9
+        var usage = rusage()
+        // Read before the sgemm measurement allocates its matrices. Linux counts KiB, Darwin bytes.
+        #if canImport(Darwin)
+        getrusage(RUSAGE_SELF, &usage)
+        let peakRSS = Int(usage.ru_maxrss)
+        #else
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        let peakRSS = Int(usage.ru_maxrss) * 1024
+        #endif
         let sgemm = Benchmark.sgemmGFLOPS(clock: monotonicSeconds)
         if json {
             print("{\"tokens_per_second\": \(tokensPerSecond), \"gflops\": \(gflops), \"backend\": \"\(Backend.description)\", "
                   + "\"sgemm_gflops\": \(sgemm), \"step_seconds\": \(seconds), \"hidden\": \(hidden), \"seq\": \(seq), "
-                  + "\"batch\": \(batch), \"vocab\": \(vocab), \"layers\": \(layers), \"steps\": \(steps)}")
+                  + "\"batch\": \(batch), \"vocab\": \(vocab), \"layers\": \(layers), \"steps\": \(steps), "
+                  + "\"peak_rss_bytes\": \(peakRSS), \"training_bytes\": \(trainer.trainingBytes)}")
         } else {
             print("H=\(hidden) T=\(seq) N=\(batch) V=\(vocab) L=\(layers) · backend \(Backend.description)")
             print("median step \(fixed(seconds * 1000, 2)) ms over \(steps) steps · \(Int(tokensPerSecond)) tokens/s · "
                   + "\(fixed(gflops, 1)) GFLOP/s (\(fixed(100 * gflops / sgemm, 0))% of sgemm \(fixed(sgemm, 1)) GFLOP/s)")
+            print("peak memory \(fixed(Double(peakRSS) / 1048576, 1)) MiB; parameters, gradient, Adam moments and "
+                  + "activations: \(fixed(Double(trainer.trainingBytes) / 1048576, 1)) MiB")
         }
     }
 }

@@ -21,21 +21,7 @@ extension TrainCommand {
             train = Array(train[..<cut])
         }
         guard !train.isEmpty else { throw ElmanError("\(name): no training examples left after the validation split") }
-        var options = TrainingOptions()
-        options.hidden = hidden ?? (builtin ? 32 : 128)
-        options.layers = layers
-        options.nonlinearity = nonlinearity
-        options.batch = batch ?? 32
-        options.optimizer = optimizer
-        options.lr = lr ?? (builtin ? 1e-2 : 2e-3)
-        options.momentum = momentum
-        options.weightDecay = weightDecay
-        options.clip = clip
-        options.clipValue = clipValue
-        options.schedule = schedule
-        options.warmup = warmup
-        options.seed = seed
-        options.initialization = initialization
+        var options = commonOptions(defaultHidden: builtin ? 32 : 128, defaultLR: builtin ? 1e-2 : 2e-3)
         if let epochs {
             guard epochs > 0, epochs.isFinite else { throw ElmanError("--epochs is \(epochs); expected a positive number") }
             options.steps = max(1, Int(epochs * Double(train.count) / Double(options.batch)))

@@ -54,22 +54,8 @@ struct TrainCommand: ParsableCommand {
         let builtin = file == nil
         let text = try file.map { try TextFile.read($0) } ?? ReberGrammar.corpus(strings: 6000, seed: 2024)
         guard (0...0.9).contains(valFraction) else { throw ElmanError("--val-fraction is \(valFraction); expected 0 … 0.9") }
-        var options = TrainingOptions()
-        options.hidden = hidden ?? (builtin ? 48 : 128)
-        options.layers = layers
-        options.nonlinearity = nonlinearity
+        var options = commonOptions(defaultHidden: builtin ? 48 : 128, defaultLR: builtin ? 1e-2 : 2e-3)
         options.seq = seq ?? (builtin ? 32 : 64)
-        options.batch = batch ?? (builtin ? 32 : 32)
-        options.optimizer = optimizer
-        options.lr = lr ?? (builtin ? 1e-2 : 2e-3)
-        options.momentum = momentum
-        options.weightDecay = weightDecay
-        options.clip = clip
-        options.clipValue = clipValue
-        options.schedule = schedule
-        options.warmup = warmup
-        options.seed = seed
-        options.initialization = initialization
         let (vocabulary, train, validation) = try prepareData(text)
         if let epochs {
             guard epochs > 0, epochs.isFinite else { throw ElmanError("--epochs is \(epochs); expected a positive number") }
@@ -211,6 +197,26 @@ struct TrainCommand: ParsableCommand {
         let tokens = try vocabulary.encode(text)
         let cut = tokens.count - Int(Double(tokens.count) * valFraction)
         return (vocabulary, Array(tokens[..<cut]), Array(tokens[cut...]))
+    }
+
+    /// The options every task shares, from the flags, with the task's defaults where a flag is absent.
+    func commonOptions(defaultHidden: Int, defaultLR: Double) -> TrainingOptions {
+        var options = TrainingOptions()
+        options.hidden = hidden ?? defaultHidden
+        options.layers = layers
+        options.nonlinearity = nonlinearity
+        options.batch = batch ?? 32
+        options.optimizer = optimizer
+        options.lr = lr ?? defaultLR
+        options.momentum = momentum
+        options.weightDecay = weightDecay
+        options.clip = clip
+        options.clipValue = clipValue
+        options.schedule = schedule
+        options.warmup = warmup
+        options.seed = seed
+        options.initialization = initialization
+        return options
     }
 
     func say(_ line: String) {

@@ -78,6 +78,10 @@ public final class Trainer {
         return StepReport(loss: result.loss, gradientNorm: norm, clipped: clipped, accepted: true, learningRate: lr)
     }
 
+    /// Bytes the model needs in training: parameters, gradient, the optimizer's two moments, and the
+    /// engine's activations for one chunk.
+    public var trainingBytes: Int { params.values.count * 4 * 4 + engine.workspaceBytes }
+
     /// Mean loss per token (nats) over the validation tokens, state carried; nil without validation data.
     public func validationLoss() throws -> Double? {
         try Self.evaluate(params, tokens: validationTokens, batch: options.batch, seq: options.seq)
