@@ -90,16 +90,13 @@ public final class ClassifierTrainer {
         }
         let result = try engine.gradient(params, Self.batch(picked[...], head: params.config.head), reduction: .mean,
                                          into: &gradient)
-        if let limit = options.clipValue { Clipping.clipValue(&gradient.values, limit: limit) }
-        let norm = Clipping.globalNorm(gradient.values)
+        let (norm, clipped) = Clipping.apply(options, to: &gradient.values)  // discarded below if not finite
         let lr = options.learningRate(at: step)
         step += 1
         examplesSeen += picked.count
         guard result.loss.isFinite, norm.isFinite else {
             return StepReport(loss: result.loss, gradientNorm: norm, clipped: false, accepted: false, learningRate: lr)
         }
-        let clipped = options.clip > 0 && norm > options.clip
-        if clipped { Clipping.clipGlobalNorm(&gradient.values, maxNorm: options.clip) }
         optimizer.update(&params.values, gradient: gradient.values, lr: lr)
         return StepReport(loss: result.loss, gradientNorm: norm, clipped: clipped, accepted: true, learningRate: lr)
     }

@@ -115,6 +115,16 @@ public enum Clipping {
         return norm
     }
 
+    /// The clipping `options` ask for, in order: by value, then by global norm. One pass for the norm.
+    /// Returns the norm before norm clipping (non-finite if the gradient is) and whether it was clipped.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
+    public static func apply<T: ElmanFloat>(_ options: TrainingOptions, to g: inout [T]) -> (norm: Double, clipped: Bool) {
+        if let limit = options.clipValue { clipValue(&g, limit: limit) }
+        let norm = clipGlobalNorm(&g, maxNorm: options.clip)
+        return (norm, options.clip > 0 && norm > options.clip)
+    }
+
     /// Clamps every element to [−limit, limit].
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)

@@ -60,8 +60,7 @@ public final class Trainer {
         let batch = Batch<Float>(steps: options.seq, size: options.batch, inputs: .tokens(chunk.inputs),
                                  targets: .classes(chunk.targets), initialState: hidden)
         let result = try engine.gradient(params, batch, reduction: .mean, into: &gradient)
-        if let limit = options.clipValue { Clipping.clipValue(&gradient.values, limit: limit) }
-        let norm = Clipping.globalNorm(gradient.values)
+        let (norm, clipped) = Clipping.apply(options, to: &gradient.values)  // discarded below if not finite
         let lr = options.learningRate(at: step) * learningRateScale
         step += 1
         tokensSeen += options.seq * options.batch
@@ -71,8 +70,6 @@ public final class Trainer {
             hidden = nil
             return StepReport(loss: result.loss, gradientNorm: norm, clipped: false, accepted: false, learningRate: lr)
         }
-        let clipped = options.clip > 0 && norm > options.clip
-        if clipped { Clipping.clipGlobalNorm(&gradient.values, maxNorm: options.clip) }
         optimizer.update(&params.values, gradient: gradient.values, lr: lr)
         hidden = result.finalState
         return StepReport(loss: result.loss, gradientNorm: norm, clipped: clipped, accepted: true, learningRate: lr)
