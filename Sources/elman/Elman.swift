@@ -6,6 +6,6 @@ struct ElmanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "elman",
         abstract: "Vanilla (Elman) recurrent networks trained with exact backpropagation through time.",
-        subcommands: [TrainCommand.self, SampleCommand.self, EvalCommand.self, BenchCommand.self, GradCheckCommand.self, GradCommand.self]
+        subcommands: [TrainCommand.self, SampleCommand.self, EvalCommand.self, DiagnoseCommand.self, BenchCommand.self, GradCheckCommand.self, GradCommand.self]
     )
 }

@@ -10,10 +10,9 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        let modelFile = try SafeTensorsFile.read(model)
-        let vocabulary = try Trainer.vocabulary(of: modelFile, name: model)
-        let params: Parameters<Float> = try ModelFile.parameters(from: modelFile, name: model)
-        if let labels = try ClassifierTrainer.labels(of: modelFile, name: model) {
+        let trained = try TrainedModel.load(model)
+        let (params, vocabulary) = (trained.params, trained.vocabulary)
+        if let labels = trained.labels {
             return try evaluateClassifier(params, labels: labels, vocabulary: vocabulary)
         }
         let tokens: [Int32]

@@ -82,22 +82,3 @@ func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
 }
 
 /// e.g. 3.1e-13
-func scientific(_ x: Double) -> String {
-    guard x.isFinite, x != 0 else { return x == 0 ? "0" : "\(x)" }
-    var exponent = Int((abs(x)).log10Floor)
-    var mantissa = x / pow10(exponent)
-    if abs(mantissa) >= 9.95 { mantissa /= 10; exponent += 1 }
-    let rounded = (mantissa * 10).rounded() / 10
-    return "\(rounded)e\(exponent)"
-}
-
-private func pow10(_ e: Int) -> Double { e >= 0 ? (0..<e).reduce(1.0) { a, _ in a * 10 } : 1 / pow10(-e) }
-
-private extension Double {
-    var log10Floor: Double {
-        var e = 0.0, v = self
-        while v >= 10 { v /= 10; e += 1 }
-        while v < 1 { v *= 10; e -= 1 }
-        return e
-    }
-}

@@ -14,12 +14,11 @@ struct SampleCommand: ParsableCommand {
     func run() throws {
         guard length >= 0 else { throw ElmanError("--length is \(length); expected ≥ 0") }
         guard topK >= 0 else { throw ElmanError("--top-k is \(topK); expected ≥ 0") }
-        let file = try SafeTensorsFile.read(model)
-        if try ClassifierTrainer.labels(of: file, name: model) != nil {
+        let trained = try TrainedModel.load(model)
+        if trained.isClassifier {
             throw ElmanError("\(model): a sequence classifier; sample needs a language model (score it with elman eval)")
         }
-        let vocabulary = try Trainer.vocabulary(of: file, name: model)
-        let params: Parameters<Float> = try ModelFile.parameters(from: file, name: model)
+        let (params, vocabulary) = (trained.params, trained.vocabulary)
         var g = SeededGenerator(seed: seed)
         let text: String
         do {

@@ -22,12 +22,7 @@ extension TrainCommand {
         }
         guard !train.isEmpty else { throw ElmanError("\(name): no training examples left after the validation split") }
         var options = commonOptions(defaultHidden: builtin ? 32 : 128, defaultLR: builtin ? 1e-2 : 2e-3)
-        if let epochs {
-            guard epochs > 0, epochs.isFinite else { throw ElmanError("--epochs is \(epochs); expected a positive number") }
-            options.steps = max(1, Int(epochs * Double(train.count) / Double(options.batch)))
-        } else {
-            options.steps = steps ?? (builtin ? 6000 : 1000)
-        }
+        options.steps = try stepCount(default: builtin ? 6000 : 1000, items: train.count, perStep: options.batch)
         options.evalEvery = evalEvery ?? max(1, min(options.steps / 10, 200))
         try options.validate()
         try FileIO.createDirectory(out)
@@ -76,7 +71,7 @@ extension TrainCommand {
                 break
             }
         }
-        let plot = LossPlot.svg(title: "elman train --task classify: \(name)  H=\(options.hidden)", xLabel: "sequences seen", yLabel: "loss (nats/sequence)",
+        let plot = LinePlot.svg(title: "elman train --task classify: \(name)  H=\(options.hidden)", xLabel: "sequences seen", yLabel: "loss (nats/sequence)",
                                 series: [.init(name: "train", color: "#1f77b4", points: trainCurve),
                                          .init(name: "validation", color: "#d62728", points: validationCurve)])
         try FileIO.writeAtomically(Array(plot.utf8), to: "\(out)/report.svg")

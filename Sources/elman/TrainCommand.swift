@@ -46,6 +46,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Output directory.") var out: String = "elman-run"
     @Option(help: "Continue from DIR/last.safetensors.") var resume: String?
     @Option(help: "Characters of sample printed at each validation.") var sampleLength: Int = 120
+    @Option(help: "Every K steps record gradient norms, clipping and the lag profile (DIR/diagnostics.svg, .jsonl).")
+    var diagnoseEvery: Int?
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {
@@ -57,14 +59,10 @@ struct TrainCommand: ParsableCommand {
         var options = commonOptions(defaultHidden: builtin ? 48 : 128, defaultLR: builtin ? 1e-2 : 2e-3)
         options.seq = seq ?? (builtin ? 32 : 64)
         let (vocabulary, train, validation) = try prepareData(text)
-        if let epochs {
-            guard epochs > 0, epochs.isFinite else { throw ElmanError("--epochs is \(epochs); expected a positive number") }
-            options.steps = max(1, Int(epochs * Double(train.count) / Double(max(1, options.seq * options.batch))))
-        } else {
-            options.steps = steps ?? (builtin ? 2000 : 1000)
-        }
+        options.steps = try stepCount(default: builtin ? 2000 : 1000, items: train.count, perStep: options.seq * options.batch)
         options.evalEvery = evalEvery ?? max(1, min(options.steps / 10, 200))
         try options.validate()
+        if let k = diagnoseEvery, k < 1 { throw ElmanError("--diagnose-every is \(k); expected a positive integer") }
         try FileIO.createDirectory(out)
 
         let trainer: Trainer
@@ -95,6 +93,8 @@ struct TrainCommand: ParsableCommand {
         let firstStep = trainer.step
         var recent: [Double] = []
         let terminal = isatty(1) == 1 && !quiet
+        var diagnostics = diagnoseEvery.map { TrainingDiagnostics(every: $0, directory: out) }
+        trainer.recordsParameterNorms = diagnostics != nil
         Interrupt.install()
         while trainer.step < o.steps {
             if let signal = Interrupt.caught {
@@ -116,6 +116,7 @@ struct TrainCommand: ParsableCommand {
                 continue
             }
             rejectedInARow = 0
+            try diagnostics?.observe(report, trainer: trainer)
             recent.append(report.loss)
             let elapsed = monotonicSeconds() - start
             let rate = Double((trainer.step - firstStep) * o.seq * o.batch) / max(elapsed, 1e-9)
@@ -167,10 +168,14 @@ struct TrainCommand: ParsableCommand {
             try trainer.checkpoint().write(to: "\(out)/last.safetensors")
             try trainer.modelFile().write(to: "\(out)/model.safetensors")
         }
-        let plot = LossPlot.svg(title: "elman train: \(builtin ? "Reber grammar" : file ?? "")  H=\(o.hidden) L=\(o.layers)",
+        let plot = LinePlot.svg(title: "elman train: \(builtin ? "Reber grammar" : file ?? "")  H=\(o.hidden) L=\(o.layers)",
                                 series: [.init(name: "train", color: "#1f77b4", points: trainCurve),
                                          .init(name: "validation", color: "#d62728", points: validationCurve)])
         try FileIO.writeAtomically(Array(plot.utf8), to: "\(out)/report.svg")
+        if let d = diagnostics, let last = d.records.last {
+            say("diagnostics: \(d.records.count) records in \(out)/diagnostics.svg and .jsonl; at step \(last.step) "
+                + "the gradient is \(last.flow.verdict.rawValue): \(last.flow.evidence)")
+        }
         let seconds = monotonicSeconds() - start
         say("done in \(fixed(seconds, 1))s: best validation loss \(fixed(trainer.bestValidationLoss, 4)) nats/token; "
             + "wrote \(out)/model.safetensors, \(out)/last.safetensors, \(out)/report.svg")
@@ -219,6 +224,16 @@ struct TrainCommand: ParsableCommand {
         return options
     }
 
+    /// --steps, or --epochs passes over `items` at `perStep` items a step, or the task's default.
+    func stepCount(default defaultSteps: Int, items: Int, perStep: Int) throws -> Int {
+        guard let epochs else { return steps ?? defaultSteps }
+        let count = (epochs * Double(items) / Double(max(1, perStep))).rounded(.down)
+        guard epochs > 0, count < 1e12 else {
+            throw ElmanError("--epochs is \(epochs); expected a positive number of passes, at most 10¹² steps in all")
+        }
+        return max(1, Int(count))
+    }
+
     func say(_ line: String) {
         guard !quiet else { return }
         print(line)
@@ -232,22 +247,6 @@ func sampleText(_ params: Parameters<Float>, _ vocabulary: Vocabulary, length: I
         ?? [vocabulary.id("\n") ?? Int32(g.next() % UInt64(vocabulary.count))]
     let ids = try Sampler(temperature: temperature, topK: topK).sample(params, prime: primeIDs, length: length, generator: &g)
     return vocabulary.decode(ids)
-}
-
-func fixed(_ x: Double, _ digits: Int) -> String {
-    guard x.isFinite else { return "\(x)" }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let v = (abs(x) * scale).rounded()
-    let whole = Int(v / scale), frac = Int(v) - whole * Int(scale)
-    let fracText = String(frac)
-    return (x < 0 ? "-" : "") + "\(whole)" + (digits > 0 ? "." + String(repeating: "0", count: digits - fracText.count) + fracText : "")
-}
-
-func monotonicSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
 enum TrainTask: String, ExpressibleByArgument { case lm, classify }

@@ -121,3 +121,55 @@ import Testing
         try FileManager.default.removeItem(atPath: dir)
     }
 }
+
+/// A model file whose parts disagree is refused as a whole, before sample or eval can index out of range.
+@Suite struct TrainedModelTests {
+    static func lmFile(vocabulary symbols: [String], inputs: Int, outputs: Int, head: Head = .softmax) -> SafeTensorsFile {
+        var g = SeededGenerator(seed: 1)
+        let config = ModelConfig(inputSize: inputs, hiddenSize: 3, outputSize: outputs, head: head)
+        let params = Parameters<Float>(config: config, generator: &g)
+        return ModelFile.file(params, metadata: ["vocabulary": ModelFile.encodeJSON(Vocabulary(level: .char, symbols: symbols))])
+    }
+
+    @Test func loadsAConsistentLanguageModel() throws {
+        let model = try TrainedModel(file: Self.lmFile(vocabulary: ["a", "b", "c"], inputs: 3, outputs: 3), name: "m")
+        #expect(!model.isClassifier && model.vocabulary.count == 3)
+    }
+
+    @Test(arguments: [(["a", "b"], 3, 3, "vocabulary has 2 symbols but the model takes 3 inputs"),
+                      (["a", "b", "c"], 3, 4, "softmax over its 3 symbols"),
+                      ([], 3, 3, "vocabulary has 0 symbols")])
+    func refusesAMismatch(symbols: [String], inputs: Int, outputs: Int, message: String) {
+        let error = #expect(throws: ElmanError.self) {
+            try TrainedModel(file: Self.lmFile(vocabulary: symbols, inputs: inputs, outputs: outputs), name: "m.safetensors")
+        }
+        #expect(error?.message.contains(message) == true && error?.message.hasPrefix("m.safetensors") == true, "\(error?.message ?? "")")
+    }
+
+    @Test func refusesAClassifierWhoseHeadDoesNotFitItsLabels() {
+        var file = Self.lmFile(vocabulary: ["a", "b"], inputs: 2, outputs: 3)  // softmax over 3, but 2 labels
+        file.metadata["task"] = "classify"
+        file.metadata["labels"] = ModelFile.encodeJSON(["no", "yes"])
+        let error = #expect(throws: ElmanError.self) { try TrainedModel(file: file, name: "c") }
+        #expect(error?.message.contains("2 labels but a softmax head with 3 outputs") == true)
+    }
+}
+
+@Suite struct LinePlotTests {
+    @Test func drawsAnyFiniteValueAndSkipsWhatALogAxisCannotShow() {
+        let huge = LinePlot.svg(title: "t", series: [.init(name: "a", color: "#000", points: [(0, 1e300), (1, -1e300), (2, .nan)])])
+        #expect(huge.hasPrefix("<svg") && huge.hasSuffix("</svg>\n"))
+        let log = LinePlot.svg([.init(title: "t", xLabel: "x", yLabel: "y", logY: true,
+                                      series: [.init(name: "a", color: "#000", points: [(0, 1), (1, 0), (2, 1e-6)])])])
+        #expect(log.contains(">1e0<") && log.contains(">1e-6<"))
+        #expect(log.components(separatedBy: "<polyline").count == 2)  // one line, of the two positive points
+        let points = log.components(separatedBy: "points=\"")[1].prefix { $0 != "\"" }
+        #expect(points.split(separator: " ").count == 2)
+    }
+
+    @Test func ticksAreRound() {
+        #expect(LinePlot.ticks(0, 2_000_000, decades: false) == [0, 500_000, 1_000_000, 1_500_000, 2_000_000])
+        #expect(LinePlot.ticks(-12, 0, decades: true) == [-12, -10, -8, -6, -4, -2, 0])
+        #expect(LinePlot.short(20) == "20" && LinePlot.short(1.5e6) == "1.5M" && LinePlot.short(0.25) == "0.25")
+    }
+}

@@ -64,6 +64,13 @@ public final class Engine<T: ElmanFloat> {
         return (Array(UnsafeBufferPointer(start: ws.logits.pointer, count: ws.logits.count)), final)
     }
 
+    /// The top layer's S(0..T) ((T+1)·N×H) and the logits buffer (T·N×C) of the last pass: after
+    /// ``evaluate(_:_:reduction:)`` the latter holds w·∂L_{t,n}/∂G(t)_n. Nil before any pass.
+    func withLastPass<R>(_ body: (_ states: UnsafePointer<T>, _ logits: UnsafePointer<T>) -> R) -> R? {
+        guard let ws = workspace else { return nil }
+        return body(ws.states[config.layers - 1].pointer, ws.logits.pointer)
+    }
+
     /// Bytes of activation memory the last batch shape needed.
     public var workspaceBytes: Int { workspace?.bytes ?? 0 }
 

@@ -94,6 +94,25 @@ public enum SeedVectorRNN {
         return Parameters(u: dU, w: dW, v: dV)
     }
 
+    /// ‖∂L_t/∂s_k‖ for every loss term t = 1…T and k = t, t−1, …, 1 (entry [t−1][t−k]), each by the explicit
+    /// product of step Jacobians (Eqs. 56, 58–62, corrected): O(T²) matrix products. The oracle for
+    /// ``LagProfile``.
+    public static func lagNorms(x: [[Double]], y: [Int], s0: [Double], _ p: Parameters) -> [[Double]] {
+        let f = forward(x: x, s0: s0, p)
+        let h = p.w.rows
+        return (1...x.count).map { t in
+            var dG = f.yHat[t - 1]
+            dG[y[t - 1]] -= 1  // Eq. 44
+            let dLdS = Matrix(rows: 1, cols: dG.count, storage: dG) * p.v  // Eq. 56: 1×H
+            var path = Matrix<Double>.identity(h)
+            return stride(from: t, through: 1, by: -1).map { k in
+                let g = dLdS * path  // ∂L_t/∂s_k = ∂L_t/∂s_t · ∂s_t/∂s_k
+                path = path * Matrix.diagonal(f.s[k].map { 1 - $0 * $0 }) * p.w  // · ∂s_k/∂s_{k−1}
+                return g.storage.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            }
+        }
+    }
+
     /// ∂L/∂g for L = −yᵀ log softmax(g) with any target vector y: Eq. 42, (Σ_k y_k)·ŷ − y.
     /// Eq. 43, ŷ − y, is this only when Σ_k y_k = 1 (seed note 8).
     public static func crossEntropyGradient(logits g: [Double], target y: [Double]) -> [Double] {

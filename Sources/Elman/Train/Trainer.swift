@@ -10,6 +10,20 @@ public struct StepReport: Sendable {
     /// False when the loss or gradient was not finite and the update was rejected.
     public var accepted: Bool
     public var learningRate: Double
+    /// ‖∂L/∂θ‖ of each parameter tensor before clipping, in layout order (U_l0, W_l0, b_l0, …, V, c);
+    /// empty unless the trainer's `recordsParameterNorms` is set.
+    public var parameterNorms: [(name: String, norm: Double)] = []
+}
+
+extension Parameters {
+    /// ‖·‖₂ of each tensor, in layout order, under its short name (U_l0, W_l0, b_l0, V, c).
+    public func tensorNorms() -> [(name: String, norm: Double)] {
+        layout.entries.map { e in
+            var sum = 0.0
+            for i in e.offset..<(e.offset + e.count) { let v = Double(values[i]); sum += v * v }
+            return (e.id.shortName, sum.squareRoot())
+        }
+    }
 }
 
 /// A character- or word-level language model in training: model, optimizer, data position and the
@@ -24,6 +38,9 @@ public final class Trainer {
     public var bestValidationLoss = Double.infinity
     /// Multiplies the scheduled rate; halved after each rejected (non-finite) step.
     public private(set) var learningRateScale = 1.0
+
+    /// Fill ``StepReport/parameterNorms`` (one pass over the gradient per step).
+    public var recordsParameterNorms = false
 
     private var optimizer: Optimizer<Float>
     private var streams: TokenStreams
@@ -60,6 +77,7 @@ public final class Trainer {
         let batch = Batch<Float>(steps: options.seq, size: options.batch, inputs: .tokens(chunk.inputs),
                                  targets: .classes(chunk.targets), initialState: hidden)
         let result = try engine.gradient(params, batch, reduction: .mean, into: &gradient)
+        let parameterNorms = recordsParameterNorms ? gradient.tensorNorms() : []
         let (norm, clipped) = Clipping.apply(options, to: &gradient.values)  // discarded below if not finite
         let lr = options.learningRate(at: step) * learningRateScale
         step += 1
@@ -72,7 +90,15 @@ public final class Trainer {
         }
         optimizer.update(&params.values, gradient: gradient.values, lr: lr)
         hidden = result.finalState
-        return StepReport(loss: result.loss, gradientNorm: norm, clipped: clipped, accepted: true, learningRate: lr)
+        return StepReport(loss: result.loss, gradientNorm: norm, clipped: clipped, accepted: true, learningRate: lr,
+                          parameterNorms: parameterNorms)
+    }
+
+    /// The gradient flow of the current model (``GradientFlow/measure(_:tokens:seq:batch:chunks:jacobianRows:)``)
+    /// on one chunk of the validation text, or of the training text when the validation text is too short.
+    public func gradientFlow(streams size: Int = 8) throws -> GradientFlowReport {
+        let tokens = validationTokens.count > options.seq * size ? validationTokens : streams.tokens
+        return try GradientFlow.measure(params, tokens: tokens, seq: options.seq, batch: size, chunks: 1, jacobianRows: 64)
     }
 
     /// Bytes the model needs in training: parameters, gradient, the optimizer's two moments, and the

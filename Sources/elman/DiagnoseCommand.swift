@@ -1,0 +1,84 @@
+import ArgumentParser
+import Elman
+
+struct DiagnoseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diagnose",
+        abstract: "Measure vanishing and exploding gradients of a trained language model.",
+        discussion: """
+            On chunks of the text (state carried, as in training) measures ‖∂L_t/∂s_k‖ against the lag t − k, \
+            averaged over every loss term, the norms of the step Jacobians diag(f′(z))·Wᵀ, and the spectral \
+            radius and largest singular value of W (the top layer's). Without FILE, uses the built-in \
+            Reber grammar corpus.
+            """)
+
+    @Argument(help: "Model file written by elman train.") var model: String
+    @Argument(help: "UTF-8 text (default: the built-in Reber grammar corpus).") var file: String?
+    @Option(help: "Steps per chunk T: the longest lag measured is T − 1.") var chunk: Int = 64
+    @Option(help: "Parallel streams N.") var batch: Int = 16
+    @Option(help: "Chunks to average over.") var chunks: Int = 4
+    @Option(help: "Write the plot (gradient norm against lag, log scale) to this SVG file.") var svg: String?
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        for (name, value) in [("--chunk", chunk), ("--batch", batch), ("--chunks", chunks)] where value < 1 {
+            throw ElmanError("\(name) is \(value); expected a positive integer")
+        }
+        let trained = try TrainedModel.load(model)
+        if trained.isClassifier {
+            throw ElmanError("\(model): a sequence classifier; diagnose measures language models")
+        }
+        let source = file ?? "built-in Reber grammar corpus"
+        let text = try file.map { try TextFile.read($0) } ?? ReberGrammar.corpus(strings: 2000, seed: 77)
+        let tokens: [Int32]
+        do { tokens = try trained.vocabulary.encode(text) } catch let e as ElmanError { throw ElmanError("\(source): \(e.message)") }
+        guard tokens.count > chunk else {
+            throw ElmanError("\(source): \(tokens.count) tokens; --chunk \(chunk) needs at least \(chunk + 1)")
+        }
+        let report = try GradientFlow.measure(trained.params, tokens: tokens, seq: chunk, batch: batch, chunks: chunks)
+        if let svg {
+            try FileIO.writeAtomically(Array(Self.plot(report, title: "\(model) on \(source)").utf8), to: svg)
+        }
+        if json { return print(report.json) }
+        let config = trained.params.config
+        let jac = report.stepJacobianNorms
+        print("elman diagnose: \(model) on \(source) · H=\(config.hiddenSize) \(config.nonlinearity.rawValue)"
+              + (config.layers > 1 ? " (top of \(config.layers) layers)" : "") + " · \(report.terms) loss terms, lags 0…\(report.lagRatios.count - 1)")
+        print("W: spectral radius \(fixed(report.spectralRadius, 4)), largest singular value \(fixed(report.maxSingularValue, 4))")
+        if !jac.isEmpty {
+            print("step Jacobians ‖diag(f′(z))·Wᵀ‖₂ over \(jac.count) sampled steps: mean \(fixed(jac.reduce(0, +) / Double(jac.count), 4)), "
+                  + "min \(fixed(jac.min() ?? 0, 4)), max \(fixed(jac.max() ?? 0, 4))")
+        }
+        print("  lag   mean ‖∂L_t/∂s_(t−lag)‖   relative to lag 0")
+        let last = report.lagRatios.count - 1
+        let shown = Set([0] + (0...20).map { 1 << $0 }.filter { $0 < last } + [last]).sorted()
+        for lag in shown {
+            print("  " + pad("\(lag)", 4) + "  " + pad(scientific(report.lagNorms[lag]), 22) + "   " + scientific(report.lagRatios[lag]))
+        }
+        func lagText(_ x: Double?) -> String { x.map { "\(fixed($0, 1)) steps" } ?? "not within \(report.lagRatios.count - 1) steps" }
+        print("falls 2× in \(lagText(report.halfLife)), 10× in \(lagText(report.lagAt10x)), 1000× in \(lagText(report.lagAt1000x)); "
+              + "\(fixed(report.decayPerStep, 4))× per step")
+        print("\(report.verdict.rawValue): \(report.evidence)")
+        if let svg { print("wrote \(svg)") }
+    }
+
+    static func plot(_ report: GradientFlowReport, title: String) -> String {
+        let lags = report.lagRatios.indices
+        let fitted = lags.map { (x: Double($0), y: pow(report.decayPerStep, $0)) }
+        return LinePlot.svg([LinePlot.Panel(
+            title: "gradient flow: \(title) — \(report.verdict.rawValue)", xLabel: "lag t − k (steps back in time)",
+            yLabel: "‖∂L_t/∂s_k‖ relative to lag 0 (log scale)", logY: true,
+            series: [.init(name: "measured (geometric mean)", color: LinePlot.colors[0],
+                           points: lags.map { (x: Double($0), y: report.lagRatios[$0]) }),
+                     .init(name: "fit: \(fixed(report.decayPerStep, 3))^lag", color: LinePlot.colors[1], points: fitted),
+                     .init(name: "the seed's Wᵗ⁻ᵏ view: ρ(W)^lag = \(fixed(report.spectralRadius, 3))^lag", color: LinePlot.colors[2],
+                           points: lags.map { (x: Double($0), y: pow(report.spectralRadius, $0)) })])])
+    }
+}
+
+private func pow(_ x: Double, _ n: Int) -> Double {
+    var r = 1.0
+    for _ in 0..<n { r *= x }
+    return r
+}
+

@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Number formatting and timing shared by the subcommands.
+
+/// `x` with `digits` decimals: fixed(3.14159, 2) = "3.14".
+func fixed(_ x: Double, _ digits: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    guard x.isFinite, abs(x) * scale < 1e18 else { return "\(x)" }  // beyond Int's range: Swift's own form
+    let v = (abs(x) * scale).rounded()
+    let whole = Int(v / scale), frac = Int(v) - whole * Int(scale)
+    let fracText = String(frac)
+    return (x < 0 ? "-" : "") + "\(whole)" + (digits > 0 ? "." + String(repeating: "0", count: digits - fracText.count) + fracText : "")
+}
+
+func monotonicSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+/// Two significant digits: 1.2e-5.
+func scientific(_ x: Double) -> String {
+    guard x.isFinite, x != 0 else { return x == 0 ? "0" : "\(x)" }
+    var exponent = Int((abs(x)).log10Floor)
+    var mantissa = x / pow10(exponent)
+    if abs(mantissa) >= 9.95 { mantissa /= 10; exponent += 1 }
+    let rounded = (mantissa * 10).rounded() / 10
+    return "\(rounded)e\(exponent)"
+}
+
+private func pow10(_ e: Int) -> Double { e >= 0 ? (0..<e).reduce(1.0) { a, _ in a * 10 } : 1 / pow10(-e) }
+
+private extension Double {
+    var log10Floor: Double {
+        var e = 0.0, v = self
+        while v >= 10 { v /= 10; e += 1 }
+        while v < 1 { v *= 10; e -= 1 }
+        return e
+    }
+}
+
+func pad(_ s: String, _ width: Int) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }

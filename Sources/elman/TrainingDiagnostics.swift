@@ -1,0 +1,76 @@
+import Elman
+
+/// `elman train --diagnose-every K`: every K steps, the per-parameter gradient norms, the share of steps
+/// clipped since the last record and the gradient's lag profile; written to DIR/diagnostics.jsonl (one
+/// JSON object per record) and plotted in DIR/diagnostics.svg.
+struct TrainingDiagnostics {
+    struct Record {
+        var step: Int
+        var parameterNorms: [(name: String, norm: Double)]
+        var globalNorm: Double
+        var clipRate: Double
+        var flow: GradientFlowReport
+    }
+
+    let every: Int
+    let directory: String
+    private(set) var records: [Record] = []
+    private var steps = 0, clipped = 0
+
+    init(every: Int, directory: String) {
+        self.every = every
+        self.directory = directory
+    }
+
+    /// Counts one accepted step; at every K-th, measures and rewrites both files.
+    mutating func observe(_ report: StepReport, trainer: Trainer) throws {
+        steps += 1
+        clipped += report.clipped ? 1 : 0
+        guard trainer.step % every == 0 else { return }
+        let record = Record(step: trainer.step, parameterNorms: report.parameterNorms, globalNorm: report.gradientNorm,
+                            clipRate: Double(clipped) / Double(max(steps, 1)), flow: try trainer.gradientFlow())
+        records.append(record)
+        steps = 0
+        clipped = 0
+        try write()
+    }
+
+    private func write() throws {
+        let lines = records.map { r in
+            "{\"step\": \(r.step), \"gradient_norm\": \(r.globalNorm), \"clip_rate\": \(r.clipRate), "
+                + "\"parameter_norms\": {" + r.parameterNorms.map { "\"\($0.name)\": \($0.norm)" }.joined(separator: ", ")
+                + "}, \"gradient_flow\": \(r.flow.json)}"
+        }
+        try FileIO.writeAtomically(Array((lines.joined(separator: "\n") + "\n").utf8), to: "\(directory)/diagnostics.jsonl")
+        try FileIO.writeAtomically(Array(svg().utf8), to: "\(directory)/diagnostics.svg")
+    }
+
+    func svg() -> String {
+        let names = records.first?.parameterNorms.map(\.name) ?? []
+        let norms = ([("global (all parameters)", { (r: Record) in r.globalNorm })]
+                     + names.enumerated().map { i, name in (name, { (r: Record) in r.parameterNorms[i].norm }) })
+            .enumerated().map { k, entry in
+                LinePlot.Series(name: entry.0, color: LinePlot.colors[k % LinePlot.colors.count],
+                                points: records.map { (x: Double($0.step), y: entry.1($0)) })
+            }
+        let picked = Set((0..<min(5, records.count)).map { records.isEmpty ? 0 : $0 * (records.count - 1) / max(1, min(5, records.count) - 1) })
+        let profiles = picked.sorted().enumerated().map { k, i in
+            LinePlot.Series(name: "step \(records[i].step): \(fixed(records[i].flow.decayPerStep, 3))×/step",
+                            color: LinePlot.colors[k % LinePlot.colors.count],
+                            points: records[i].flow.lagRatios.enumerated().map { (x: Double($0.offset), y: $0.element) })
+        }
+        return LinePlot.svg([
+            LinePlot.Panel(title: "gradient norms before clipping", xLabel: "step", yLabel: "‖∂L/∂θ‖ (log scale)",
+                           logY: true, series: norms),
+            LinePlot.Panel(title: "clipping and the spectrum of W", xLabel: "step", yLabel: "value",
+                           series: [.init(name: "share of steps clipped", color: LinePlot.colors[0],
+                                          points: records.map { (x: Double($0.step), y: $0.clipRate) }),
+                                    .init(name: "spectral radius ρ(W)", color: LinePlot.colors[1],
+                                          points: records.map { (x: Double($0.step), y: $0.flow.spectralRadius) }),
+                                    .init(name: "gradient decay per step back", color: LinePlot.colors[2],
+                                          points: records.map { (x: Double($0.step), y: $0.flow.decayPerStep) })]),
+            LinePlot.Panel(title: "lag profile during training", xLabel: "lag t − k",
+                           yLabel: "‖∂L_t/∂s_k‖ relative to lag 0 (log scale)", logY: true, series: profiles),
+        ])
+    }
+}
