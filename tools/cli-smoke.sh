@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end checks of the elman executable: the gradient check passes, and bad input to `grad`
-# ends in a one-line error naming the file and a non-zero exit, without writing the output.
+# End-to-end checks of the elman executable: the gradient check passes; bad input ends in a one-line
+# error naming the file or value and a non-zero exit, without writing the output; signals and SIGKILL
+# never leave a broken checkpoint; diagnose, classify and --level byte work end to end.
 set -uo pipefail
 elman=${1:-.build/debug/elman}
 tmp=$(mktemp -d)
@@ -62,5 +63,50 @@ rc=$?
 check "SIGINT exits 130 (got $rc)" [ $rc -eq 130 ]
 check "SIGINT leaves a checkpoint that resumes" "$elman" train --resume "$tmp/int/last.safetensors" --steps 1 \
     --quiet --out "$tmp/int2"
+expect_error "resume with another config" "cannot resume with --hidden 7" \
+    "$elman" train --resume "$tmp/int/last.safetensors" --hidden 7 --out "$tmp/int3"
+
+# SIGKILL at random moments while checkpoints are written every step: what is left always loads.
+kills=0
+printf 'BTBTXSETE\nBPBPVVEPE\n' >"$tmp/reber.txt"
+for i in 1 2 3 4 5 6 7 8; do
+    "$elman" train --steps 1000000 --eval-every 1 --sample-length 0 --quiet --out "$tmp/kill" &
+    pid=$!
+    sleep "0.$((RANDOM % 9 + 1))$((RANDOM % 10))"
+    [ $i -gt 1 ] || sleep 1.5  # the first run gets past start-up to its first checkpoints
+    kill -KILL $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    for f in last model; do
+        if [ -e "$tmp/kill/$f.safetensors" ]; then
+            "$elman" eval "$tmp/kill/$f.safetensors" "$tmp/reber.txt" >/dev/null 2>"$tmp/kill.err" \
+                || { echo "FAIL: kill $i left a broken $f: $(cat "$tmp/kill.err")"; failures=$((failures + 1)); }
+        fi
+    done
+    kills=$((kills + 1))
+done
+check "SIGKILL x$kills left loadable checkpoints" [ -e "$tmp/kill/last.safetensors" ]
+"$elman" train --steps 1 --quiet --out "$tmp/kill" --sample-length 0 >/dev/null 2>&1
+check "stale temporaries of killed runs are removed" [ -z "$(ls "$tmp/kill" | grep tmp- || true)" ]
+
+# Gradient diagnostics of a trained model, and during training.
+"$elman" train --steps 60 --diagnose-every 20 --sample-length 0 --quiet --out "$tmp/diag"
+check "train --diagnose-every writes its files" [ -s "$tmp/diag/diagnostics.svg" -a "$(wc -l <"$tmp/diag/diagnostics.jsonl")" -eq 3 ]
+"$elman" diagnose "$tmp/diag/model.safetensors" --chunk 24 --svg "$tmp/flow.svg" --json >"$tmp/flow.json"
+check "diagnose --json" grep -q '"lag_norms": \[' "$tmp/flow.json"
+check "diagnose --svg" grep -q "<polyline" "$tmp/flow.svg"
+expect_error "diagnose a classifier" "diagnose measures language models" "$elman" diagnose "$tmp/cls/model.safetensors"
+
+# Text that is not UTF-8: a clear error that offers --level byte, which then trains on the bytes.
+printf 'BTSXSE\nBPVVE\xff\xfe\n' >"$tmp/bytes.txt"
+for i in $(seq 1 200); do printf 'BTXSE\nBPTVPXVVE\n'; done >>"$tmp/bytes.txt"
+expect_error "invalid UTF-8" "bad byte 0xFF at byte offset 12 (line 2)" "$elman" train "$tmp/bytes.txt" --out "$tmp/b"
+"$elman" train "$tmp/bytes.txt" --level byte --steps 5 --seq 8 --batch 4 --quiet --sample-length 0 --out "$tmp/b"
+check "--level byte trains on raw bytes" "$elman" eval "$tmp/b/model.safetensors" "$tmp/bytes.txt"
+
+# Sizes beyond the machine and values beyond Int are refused before anything is allocated.
+expect_error "memory estimate" "lower --hidden, --seq or --batch" "$elman" train --hidden 4000000000 --out "$tmp/m"
+expect_error "huge --epochs" "--epochs is 1e+300" "$elman" train --epochs 1e300 --out "$tmp/m"
+expect_error "unwritable output" "cannot create directory" "$elman" train --out /proc/elman-test/x
+
 echo "cli: $pass passed, $failures failed"
 [ $failures -eq 0 ]

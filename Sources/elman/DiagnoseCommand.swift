@@ -29,7 +29,7 @@ struct DiagnoseCommand: ParsableCommand {
             throw ElmanError("\(model): a sequence classifier; diagnose measures language models")
         }
         let source = file ?? "built-in Reber grammar corpus"
-        let text = try file.map { try TextFile.read($0) } ?? ReberGrammar.corpus(strings: 2000, seed: 77)
+        let text = try file.map { try Corpus.read($0, level: trained.vocabulary.level) } ?? .text(ReberGrammar.corpus(strings: 2000, seed: 77))
         let tokens: [Int32]
         do { tokens = try trained.vocabulary.encode(text) } catch let e as ElmanError { throw ElmanError("\(source): \(e.message)") }
         guard tokens.count > chunk else {

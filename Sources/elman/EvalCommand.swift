@@ -16,8 +16,8 @@ struct EvalCommand: ParsableCommand {
             return try evaluateClassifier(params, labels: labels, vocabulary: vocabulary)
         }
         let tokens: [Int32]
-        do { tokens = try vocabulary.encode(try TextFile.read(file)) } catch let e as ElmanError {
-            throw ElmanError(e.message.hasPrefix("symbols") ? "\(file): \(e.message)" : e.message)
+        do { tokens = try vocabulary.encode(try Corpus.read(file, level: vocabulary.level)) } catch let e as ElmanError {
+            throw ElmanError(e.message.contains("not in the model's vocabulary") ? "\(file): \(e.message)" : e.message)
         }
         guard let loss = try Trainer.evaluate(params, tokens: tokens, batch: 32, seq: 64) else {
             throw ElmanError("\(file): needs at least 2 tokens")

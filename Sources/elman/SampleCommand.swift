@@ -24,7 +24,7 @@ struct SampleCommand: ParsableCommand {
         do {
             text = try sampleText(params, vocabulary, length: length, &g, prime: prime, temperature: temperature, topK: topK)
         } catch let e as ElmanError {
-            throw ElmanError(prime != nil && e.message.hasPrefix("symbols") ? "--prime: \(e.message)" : e.message)
+            throw ElmanError(prime != nil && e.message.contains("not in the model's vocabulary") ? "--prime: \(e.message)" : e.message)
         }
         print((prime ?? "") + text)
     }

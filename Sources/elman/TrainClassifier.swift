@@ -5,6 +5,7 @@ extension TrainCommand {
     /// `elman train --task classify [FILE]`: FILE has lines LABEL<TAB>SEQUENCE; without FILE, parity.
     func runClassifier() throws {
         let builtin = file == nil
+        guard level != .byte else { throw ElmanError("--level byte is for language models; a classifier reads text lines LABEL<TAB>SEQUENCE") }
         let text = try file.map { try TextFile.read($0) }
             ?? LabeledSequences.parity(count: 6000, maxLength: 12, seed: 2024)
         guard resume == nil else { throw ElmanError("--resume is for language models; a classifier trains from the start") }
@@ -25,7 +26,7 @@ extension TrainCommand {
         options.steps = try stepCount(default: builtin ? 6000 : 1000, items: train.count, perStep: options.batch)
         options.evalEvery = evalEvery ?? max(1, min(options.steps / 10, 200))
         try options.validate()
-        try FileIO.createDirectory(out)
+        try FileIO.prepareOutputDirectory(out)
 
         let trainer = try ClassifierTrainer(options: options, labels: all.labels, vocabulary: all.vocabulary, train: train)
         let config = trainer.params.config
@@ -36,11 +37,21 @@ extension TrainCommand {
             + "· \(options.steps) steps · backend \(Backend.description)")
         var trainCurve: [(x: Double, y: Double)] = [], validationCurve: [(x: Double, y: Double)] = []
         var recent: [Double] = []
-        var best = -1.0, sinceBest = 0
+        var best = -1.0, sinceBest = 0, rejectedInARow = 0
         let start = monotonicSeconds()
         while trainer.step < options.steps {
             let report = try trainer.trainStep()
-            if !report.accepted { say("step \(trainer.step): non-finite loss or gradient; step rejected") ; continue }
+            if !report.accepted {
+                rejectedInARow += 1
+                say("step \(trainer.step): non-finite loss or gradient; step rejected, learning rate halved")
+                if rejectedInARow >= TrainingOptions.maxRejectedSteps {
+                    try trainer.modelFile().write(to: "\(out)/last.safetensors")
+                    throw ElmanError("training diverged: \(rejectedInARow) non-finite steps in a row; the last good "
+                        + "model is in \(out)/last.safetensors (try a lower --lr or --clip)")
+                }
+                continue
+            }
+            rejectedInARow = 0
             recent.append(report.loss)
             guard trainer.step % options.evalEvery == 0 || trainer.step == options.steps else { continue }
             let trainLoss = recent.reduce(0, +) / Double(recent.count)

@@ -19,16 +19,16 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "UTF-8 text file (default: the built-in Reber grammar corpus, or parity with --task classify).")
     var file: String?
     @Option(help: "lm (language model) or classify (lines LABEL<TAB>SEQUENCE).") var task: TrainTask = .lm
-    @Option(help: "char or word.") var level: TokenLevel = .char
+    @Option(help: "char, word or byte (raw bytes: any file, even one that is not UTF-8).") var level: TokenLevel = .char
     @Option(help: "Words seen fewer times become <unk> (word level).") var minCount: Int = 1
     @Option(help: "Hidden size H.") var hidden: Int?
-    @Option(help: "Stacked layers L.") var layers: Int = 1
-    @Option(help: "tanh or relu.") var nonlinearity: Nonlinearity = .tanh
+    @Option(help: "Stacked layers L (default 1).") var layers: Int?
+    @Option(help: "tanh or relu (default tanh).") var nonlinearity: Nonlinearity?
     @Option(help: "BPTT steps per chunk T.") var seq: Int?
     @Option(help: "Parallel streams N.") var batch: Int?
     @Option(help: "Training steps.") var steps: Int?
     @Option(help: "Passes over the data (instead of --steps).") var epochs: Double?
-    @Option(help: "sgd, adagrad, rmsprop, adam or adamw.") var optimizer: OptimizerKind = .adam
+    @Option(help: "sgd, adagrad, rmsprop, adam or adamw (default adam).") var optimizer: OptimizerKind?
     @Option(help: "Learning rate.") var lr: Double?
     @Option(help: "Momentum for sgd.") var momentum: Double = 0.9
     @Option(help: "Weight decay.") var weightDecay: Double = 0
@@ -36,7 +36,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Clip each gradient element to ±this.") var clipValue: Double?
     @Option(help: "constant, cosine or step.") var schedule: Schedule = .constant
     @Option(help: "Warm-up steps.") var warmup: Int = 0
-    @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Random seed (default 1).") var seed: UInt64?
     @Option(name: .customLong("init"), help: "uniform, xavier, orthogonal or identity (default: identity for relu, else uniform).")
     var initialization: Initialization?
     @Option(help: "Validation share, taken from the end of the text.") var valFraction: Double = 0.1
@@ -54,7 +54,7 @@ struct TrainCommand: ParsableCommand {
         if let error = Backend.requestError { throw ElmanError(error) }
         if task == .classify { return try runClassifier() }
         let builtin = file == nil
-        let text = try file.map { try TextFile.read($0) } ?? ReberGrammar.corpus(strings: 6000, seed: 2024)
+        let text = try file.map { try Corpus.read($0, level: level) } ?? .text(ReberGrammar.corpus(strings: 6000, seed: 2024))
         guard (0...0.9).contains(valFraction) else { throw ElmanError("--val-fraction is \(valFraction); expected 0 … 0.9") }
         var options = commonOptions(defaultHidden: builtin ? 48 : 128, defaultLR: builtin ? 1e-2 : 2e-3)
         options.seq = seq ?? (builtin ? 32 : 64)
@@ -63,7 +63,7 @@ struct TrainCommand: ParsableCommand {
         options.evalEvery = evalEvery ?? max(1, min(options.steps / 10, 200))
         try options.validate()
         if let k = diagnoseEvery, k < 1 { throw ElmanError("--diagnose-every is \(k); expected a positive integer") }
-        try FileIO.createDirectory(out)
+        try FileIO.prepareOutputDirectory(out)
 
         let trainer: Trainer
         if let resume {
@@ -73,6 +73,7 @@ struct TrainCommand: ParsableCommand {
                 throw ElmanError("\(resume): its vocabulary (\(saved.count) symbols) does not match this data's (\(vocabulary.count)); resume on the same text")
             }
             trainer = try Trainer(resuming: file, name: resume, train: train, validation: validation, steps: options.steps)
+            try checkResumeMatches(trainer.options, checkpoint: resume)
         } else {
             trainer = try Trainer(options: options, vocabulary: vocabulary, train: train, validation: validation)
         }
@@ -109,9 +110,10 @@ struct TrainCommand: ParsableCommand {
             if !report.accepted {
                 rejectedInARow += 1
                 say("step \(trainer.step): non-finite loss or gradient; step rejected, learning rate halved")
-                if rejectedInARow >= 5 {
+                if rejectedInARow >= TrainingOptions.maxRejectedSteps {
                     try trainer.checkpoint().write(to: "\(out)/last.safetensors")
-                    throw ElmanError("training diverged: 5 non-finite steps in a row; the last good state is in \(out)/last.safetensors")
+                    throw ElmanError("training diverged: \(rejectedInARow) non-finite steps in a row; the last good state "
+                        + "is in \(out)/last.safetensors (try a lower --lr or --clip)")
                 }
                 continue
             }
@@ -192,10 +194,10 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    private func prepareData(_ text: String) throws -> (Vocabulary, [Int32], [Int32]) {
+    private func prepareData(_ text: Corpus) throws -> (Vocabulary, [Int32], [Int32]) {
         if let valFile {
-            let valText = try TextFile.read(valFile)
-            let vocabulary = Vocabulary.build(from: level == .char ? text + valText : text, level: level, minCount: minCount)
+            let valText = try Corpus.read(valFile, level: level)
+            let vocabulary = Vocabulary.build(from: level == .word ? text : text + valText, level: level, minCount: minCount)
             return (vocabulary, try vocabulary.encode(text), try vocabulary.encode(valText))
         }
         let vocabulary = Vocabulary.build(from: text, level: level, minCount: minCount)
@@ -208,10 +210,10 @@ struct TrainCommand: ParsableCommand {
     func commonOptions(defaultHidden: Int, defaultLR: Double) -> TrainingOptions {
         var options = TrainingOptions()
         options.hidden = hidden ?? defaultHidden
-        options.layers = layers
-        options.nonlinearity = nonlinearity
+        options.layers = layers ?? 1
+        options.nonlinearity = nonlinearity ?? .tanh
         options.batch = batch ?? 32
-        options.optimizer = optimizer
+        options.optimizer = optimizer ?? .adam
         options.lr = lr ?? defaultLR
         options.momentum = momentum
         options.weightDecay = weightDecay
@@ -219,9 +221,25 @@ struct TrainCommand: ParsableCommand {
         options.clipValue = clipValue
         options.schedule = schedule
         options.warmup = warmup
-        options.seed = seed
+        options.seed = seed ?? 1
         options.initialization = initialization
         return options
+    }
+
+    /// A resumed run continues with its checkpoint's options; a flag given now that says otherwise is an error.
+    private func checkResumeMatches(_ saved: TrainingOptions, checkpoint: String) throws {
+        let asked: [(String, String?, String)] = [
+            ("--hidden", hidden.map { "\($0)" }, "\(saved.hidden)"), ("--layers", layers.map { "\($0)" }, "\(saved.layers)"),
+            ("--nonlinearity", nonlinearity?.rawValue, saved.nonlinearity.rawValue), ("--seq", seq.map { "\($0)" }, "\(saved.seq)"),
+            ("--batch", batch.map { "\($0)" }, "\(saved.batch)"), ("--optimizer", optimizer?.rawValue, saved.optimizer.rawValue),
+            ("--lr", lr.map { "\($0)" }, "\(saved.lr)"), ("--seed", seed.map { "\($0)" }, "\(saved.seed)"),
+            ("--init", initialization?.rawValue, saved.initialization?.rawValue ?? Initialization.standard(for: saved.nonlinearity).rawValue),
+        ]
+        let conflicts = asked.compactMap { flag, given, was in given.flatMap { $0 == was ? nil : "\(flag) \($0) (it has \(was))" } }
+        guard conflicts.isEmpty else {
+            throw ElmanError("\(checkpoint): cannot resume with \(conflicts.joined(separator: ", ")); a resumed run keeps its "
+                + "checkpoint's settings (only --steps or --epochs may change); drop those flags or start a new run")
+        }
     }
 
     /// --steps, or --epochs passes over `items` at `perStep` items a step, or the task's default.

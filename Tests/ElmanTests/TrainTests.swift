@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Elman
 
@@ -173,5 +174,84 @@ import Testing
         o.schedule = .step
         o.warmup = 0
         #expect(o.learningRate(at: 0) == 1 && o.learningRate(at: 99) == 0.125)
+    }
+}
+
+/// Numeric faults and resource limits (issue: never crash, never lose work).
+@Suite struct FaultTests {
+    /// An SGD step of 1e38 without clipping overflows the next gradient; such steps must be rejected.
+    static func explodingOptions() -> TrainingOptions {
+        var o = TrainingOptions()
+        o.hidden = 8
+        o.seq = 8
+        o.batch = 4
+        o.optimizer = .sgd
+        o.momentum = 0
+        o.lr = 1e38
+        o.clip = 0
+        return o
+    }
+
+    @Test func aNonFiniteStepIsRejectedAndHalvesTheLearningRate() throws {
+        let text = ReberGrammar.corpus(strings: 200, seed: 1)
+        let vocabulary = Vocabulary.build(from: text, level: .char)
+        let tokens = try vocabulary.encode(text)
+        let trainer = try Trainer(options: Self.explodingOptions(), vocabulary: vocabulary, train: tokens, validation: [])
+        var rejected = 0
+        for _ in 0..<10 {
+            let before = trainer.params.values
+            let report = try trainer.trainStep()
+            if !report.accepted {
+                rejected += 1
+                #expect(trainer.params.values == before, "a rejected step must leave the parameters as they were")
+                #expect(trainer.learningRateScale == Double.pow(0.5, Double(rejected)))
+                #expect(trainer.params.values.allSatisfy { $0.isFinite })
+            }
+        }
+        #expect(rejected > 0, "the 1e38 step should have overflowed a later gradient")
+    }
+
+    @Test func theClassifierRejectsNonFiniteStepsToo() throws {
+        let data = try LabeledSequences.parse(LabeledSequences.parity(count: 64, maxLength: 6, seed: 1), name: "p", level: .char)
+        let trainer = try ClassifierTrainer(options: Self.explodingOptions(), labels: data.labels, vocabulary: data.vocabulary,
+                                            train: data.examples)
+        var rejected = 0
+        for _ in 0..<10 {
+            let before = trainer.params.values
+            let accepted = try trainer.trainStep().accepted
+            if !accepted {
+                rejected += 1
+                #expect(trainer.params.values == before && trainer.learningRateScale == Double.pow(0.5, Double(rejected)))
+            }
+        }
+        #expect(rejected > 0)
+    }
+
+    @Test func sizesBeyondTheMachineAreRefusedBeforeAllocating() throws {
+        var o = TrainingOptions()
+        o.hidden = Int.max / 2  // H² overflows Int: the estimate must not
+        let error = #expect(throws: ElmanError.self) { try o.checkMemory(inputSize: 65, outputSize: 65) }
+        #expect(error?.message.contains("lower --hidden, --seq or --batch") == true)
+        o.hidden = 512
+        try o.checkMemory(inputSize: 65, outputSize: 65, limit: 1e9)
+        // The estimate is the engine's real footprint to within the baseline: model, gradient, Adam, activations.
+        let trainerBytes = Double(4 * 4 * (65 * 512 + 512 * 512 + 512 + 512 * 65 + 65))
+        #expect(o.estimatedTrainingBytes(inputSize: 65, outputSize: 65) > trainerBytes)
+    }
+}
+
+@Suite struct ByteLevelTests {
+    @Test func bytesThatAreNotUTF8RoundTrip() throws {
+        let bytes: [UInt8] = [0x48, 0x69, 0xFF, 0xFE, 0x0A, 0xC3, 0x28, 0x48]
+        let vocabulary = Vocabulary.build(bytes: bytes)
+        #expect(vocabulary.level == .byte && vocabulary.count == 7)  // distinct byte values
+        let ids = try vocabulary.encode(Corpus.bytes(bytes))
+        #expect(ids.count == bytes.count)
+        #expect(ids.map { vocabulary.symbols[Int($0)].unicodeScalars.first?.value } == bytes.map { UInt32($0) })
+        #expect(vocabulary.decode(try vocabulary.encode("Hi")) == "Hi")
+        let error = #expect(throws: ElmanError.self) { try vocabulary.encode("é") }  // UTF-8 C3 A9: A9 unseen
+        #expect(error?.message == "bytes not in the model's vocabulary: 0xA9")
+        let back = try JSONDecoder().decode(Vocabulary.self, from: JSONEncoder().encode(vocabulary))
+        #expect(back == vocabulary)
     }
 }

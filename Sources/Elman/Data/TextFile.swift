@@ -16,9 +16,34 @@ public enum TextFile {
             case .emptyInput:
                 return String(scalars)
             case .error:
-                throw ElmanError("'\(path)' is not valid UTF-8 (first bad byte near offset \(offset)); "
-                    + "expected UTF-8 text")
+                let line = bytes[..<min(offset, bytes.count)].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+                throw ElmanError("'\(path)' is not valid UTF-8: bad byte 0x\(String(bytes[min(offset, bytes.count - 1)], radix: 16, uppercase: true)) "
+                    + "at byte offset \(offset) (line \(line)); expected UTF-8 text, or use --level byte to train on raw bytes")
             }
+        }
+    }
+}
+
+/// Training or evaluation data: text, or raw bytes at `--level byte`.
+public enum Corpus: Sendable {
+    case text(String)
+    case bytes([UInt8])
+
+    /// Reads `path` as the level needs: raw bytes for `.byte` (any content but empty), UTF-8 text otherwise.
+    public static func read(_ path: String, level: TokenLevel) throws -> Corpus {
+        guard level == .byte else { return .text(try TextFile.read(path)) }
+        let bytes = try FileIO.read(path)
+        guard !bytes.isEmpty else { throw ElmanError("'\(path)' is empty; expected data") }
+        return .bytes(bytes)
+    }
+
+    /// Both parts joined (for building one vocabulary from training and validation files).
+    public static func + (a: Corpus, b: Corpus) -> Corpus {
+        switch (a, b) {
+        case (.text(let x), .text(let y)): return .text(x + y)
+        case (.bytes(let x), .bytes(let y)): return .bytes(x + y)
+        case (.text(let x), .bytes(let y)): return .bytes(Array(x.utf8) + y)
+        case (.bytes(let x), .text(let y)): return .bytes(x + Array(y.utf8))
         }
     }
 }

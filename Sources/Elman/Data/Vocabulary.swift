@@ -4,6 +4,9 @@ public enum TokenLevel: String, Sendable, Codable, CaseIterable {
     case char
     /// Whitespace-separated words, with `<unk>` for rare ones.
     case word
+    /// One token per byte of the file: any encoding, even text that is not valid UTF-8. Each byte b is
+    /// stored in the vocabulary as the character U+00b (Latin-1), so ASCII stays readable.
+    case byte
 }
 
 /// The symbols of a model, in id order.
@@ -41,6 +44,8 @@ public struct Vocabulary: Codable, Equatable, Sendable {
     /// (most frequent first) plus `<unk>`.
     public static func build(from text: String, level: TokenLevel, minCount: Int = 1) -> Vocabulary {
         switch level {
+        case .byte:
+            return build(bytes: Array(text.utf8))
         case .char:
             let scalars = Set(text.unicodeScalars)
             return Vocabulary(level: .char, symbols: scalars.sorted().map { String($0) })
@@ -52,10 +57,42 @@ public struct Vocabulary: Codable, Equatable, Sendable {
         }
     }
 
-    /// Token ids of `text`. Unknown symbols map to `<unk>` if the vocabulary has it; otherwise the
-    /// error names them.
+    /// The byte-level vocabulary of `bytes`: the byte values present, in order.
+    public static func build(bytes: [UInt8]) -> Vocabulary {
+        var seen = [Bool](repeating: false, count: 256)
+        for b in bytes { seen[Int(b)] = true }
+        return Vocabulary(level: .byte, symbols: (0..<256).filter { seen[$0] }.map { byteSymbol(UInt8($0)) })
+    }
+
+    /// The vocabulary of a corpus at its level (`minCount` applies to words).
+    public static func build(from corpus: Corpus, level: TokenLevel, minCount: Int = 1) -> Vocabulary {
+        switch corpus {
+        case .text(let text): return build(from: text, level: level, minCount: minCount)
+        case .bytes(let bytes): return build(bytes: bytes)
+        }
+    }
+
+    /// Token ids of a corpus.
+    public func encode(_ corpus: Corpus) throws -> [Int32] {
+        switch corpus {
+        case .text(let text): return try encode(text)
+        case .bytes(let bytes): return try encode(pieces: bytes.map(Self.byteSymbol))
+        }
+    }
+
+    static func byteSymbol(_ b: UInt8) -> String { String(Character(Unicode.Scalar(b))) }
+
+    /// Token ids of `text` (its UTF-8 bytes at byte level). Unknown symbols map to `<unk>` if the
+    /// vocabulary has it; otherwise the error names them.
     public func encode(_ text: String) throws -> [Int32] {
-        let pieces = level == .char ? text.unicodeScalars.map { String($0) } : Self.words(text)
+        switch level {
+        case .char: return try encode(pieces: text.unicodeScalars.map { String($0) })
+        case .word: return try encode(pieces: Self.words(text))
+        case .byte: return try encode(pieces: text.utf8.map(Self.byteSymbol))
+        }
+    }
+
+    private func encode(pieces: [String]) throws -> [Int32] {
         let unk = index[Self.unknown]
         var ids: [Int32] = []
         ids.reserveCapacity(pieces.count)
@@ -64,14 +101,22 @@ public struct Vocabulary: Codable, Equatable, Sendable {
             if let id = index[p] ?? unk { ids.append(id) } else if missing.count < 5, !missing.contains(p) { missing.append(p) }
         }
         if !missing.isEmpty {
-            throw ElmanError("symbols not in the model's vocabulary: "
-                + missing.map { "'\($0.unicodeScalars.map { $0.escaped(asASCII: true) }.joined())'" }.joined(separator: ", "))
+            let shown = missing.map { p in
+                level == .byte ? String(format2: p.unicodeScalars.first.map { $0.value } ?? 0)
+                    : "'\(p.unicodeScalars.map { $0.escaped(asASCII: true) }.joined())'"
+            }
+            throw ElmanError("\(level == .byte ? "bytes" : "symbols") not in the model's vocabulary: " + shown.joined(separator: ", "))
         }
         return ids
     }
 
+    /// The text of `ids`; at byte level the bytes decoded as UTF-8, invalid sequences shown as U+FFFD.
     public func decode(_ ids: [Int32]) -> String {
         let pieces = ids.map { Int($0) < symbols.count && $0 >= 0 ? symbols[Int($0)] : "" }
+        if level == .byte {
+            return String(decoding: pieces.compactMap { $0.unicodeScalars.first.map { UInt8(truncatingIfNeeded: $0.value) } },
+                          as: UTF8.self)
+        }
         return pieces.joined(separator: level == .word ? " " : "")
     }
 
@@ -79,5 +124,13 @@ public struct Vocabulary: Codable, Equatable, Sendable {
 
     static func words(_ text: String) -> [String] {
         text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+    }
+}
+
+private extension String {
+    /// 0x3F for a byte value.
+    init(format2 value: UInt32) {
+        let hex = String(value, radix: 16, uppercase: true)
+        self = "0x" + (hex.count < 2 ? "0" : "") + hex
     }
 }

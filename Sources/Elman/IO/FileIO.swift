@@ -71,6 +71,24 @@ public enum FileIO {
         }
     }
 
+    /// Creates `path` if needed and proves it writable before any work is done (a probe file is written
+    /// and removed); deletes the temporaries that ``writeAtomically(_:to:)`` calls of killed processes left.
+    public static func prepareOutputDirectory(_ path: String) throws {
+        try createDirectory(path)
+        let probe = "\(path)/.elman-probe-\(getpid())"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw ElmanError("cannot write to the output directory '\(path)': \(lastError())") }
+        close(fd)
+        unlink(probe)
+        guard let dir = opendir(path) else { return }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let range = name.range(of: ".tmp-"), let pid = Int32(name[range.upperBound...]) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink("\(path)/\(name)") }
+        }
+    }
+
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     private static func syncDirectory(of path: String) {

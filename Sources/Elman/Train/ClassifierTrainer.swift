@@ -11,6 +11,8 @@ public final class ClassifierTrainer {
     public private(set) var params: Parameters<Float>
     public private(set) var step = 0
     public private(set) var examplesSeen = 0
+    /// Multiplies the scheduled rate; halved after each rejected (non-finite) step.
+    public private(set) var learningRateScale = 1.0
 
     private let train: [LabeledSequences.Example]
     private var optimizer: Optimizer<Float>
@@ -33,6 +35,8 @@ public final class ClassifierTrainer {
                 train: [LabeledSequences.Example]) throws {
         try options.validate()
         guard !train.isEmpty else { throw ElmanError("no training examples") }
+        try options.checkMemory(inputSize: vocabulary.count, outputSize: labels.count,
+                                steps: train.map(\.tokens.count).max() ?? 1)
         let config = Self.config(labels: labels.count, vocabulary: vocabulary.count, options: options)
         self.options = options
         self.labels = labels
@@ -91,10 +95,11 @@ public final class ClassifierTrainer {
         let result = try engine.gradient(params, Self.batch(picked[...], head: params.config.head), reduction: .mean,
                                          into: &gradient)
         let (norm, clipped) = Clipping.apply(options, to: &gradient.values)  // discarded below if not finite
-        let lr = options.learningRate(at: step)
+        let lr = options.learningRate(at: step) * learningRateScale
         step += 1
         examplesSeen += picked.count
         guard result.loss.isFinite, norm.isFinite else {
+            learningRateScale *= 0.5  // the parameters and optimizer state stay as they were
             return StepReport(loss: result.loss, gradientNorm: norm, clipped: false, accepted: false, learningRate: lr)
         }
         optimizer.update(&params.values, gradient: gradient.values, lr: lr)

@@ -54,6 +54,7 @@ public final class Trainer {
         guard vocabulary.count >= 2 else {
             throw ElmanError("the vocabulary has \(vocabulary.count) symbol; a language model needs at least 2")
         }
+        try options.checkMemory(inputSize: vocabulary.count, outputSize: vocabulary.count)
         let config = ModelConfig(inputSize: vocabulary.count, hiddenSize: options.hidden, outputSize: vocabulary.count,
                                  layers: options.layers, nonlinearity: options.nonlinearity)
         self.options = options

@@ -42,6 +42,32 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         if let v = clipValue, !(v > 0 && v.isFinite) { throw ElmanError("--clip-value is \(v); expected a positive number") }
     }
 
+    /// Non-finite steps in a row after which training stops (each one halves the learning rate).
+    public static let maxRejectedSteps = 5
+
+    /// Bytes a training run of these options needs, computed in floating point so that absurd sizes
+    /// cannot overflow: parameters, gradient and two optimizer moments (4 × P floats), and the engine's
+    /// activations for one chunk: S for T+1 steps per layer, dS, the layer below's dS, and the logits.
+    public func estimatedTrainingBytes(inputSize d: Int, outputSize c: Int, steps t: Int? = nil) -> Double {
+        let h = Double(hidden), l = Double(layers), d = Double(d), c = Double(c)
+        let t = Double(t ?? seq), n = Double(batch)
+        let parameters = d * h + h * h + h + (l - 1) * (2 * h * h + h) + h * c + c
+        let activations = l * (t + 1) * n * h + t * n * h * (layers > 1 ? 2 : 1) + t * n * (c + 3)
+        return 4 * (4 * parameters + activations)
+    }
+
+    /// Throws when ``estimatedTrainingBytes(inputSize:outputSize:steps:)`` exceeds `limit` (default: 80% of
+    /// this machine's memory), with the estimate and what to lower.
+    public func checkMemory(inputSize d: Int, outputSize c: Int, steps t: Int? = nil,
+                            limit: Double = 0.8 * Double(physicalMemoryBytes())) throws {
+        let need = estimatedTrainingBytes(inputSize: d, outputSize: c, steps: t)
+        guard need <= limit else {
+            throw ElmanError("H=\(hidden), L=\(layers), T=\(t ?? seq), N=\(batch) with \(d) inputs and \(c) outputs needs about "
+                + "\(gibibytes(need)) GiB to train, more than the \(gibibytes(limit)) GiB allowed (80% of this machine's memory); "
+                + "lower --hidden, --seq or --batch")
+        }
+    }
+
     /// The learning rate at (0-based) step `step`.
     public func learningRate(at step: Int) -> Double {
         let warm = warmup > 0 ? min(1, Double(step + 1) / Double(warmup)) : 1
@@ -59,3 +85,20 @@ private func pow2(_ e: Int) -> Double { e >= 0 ? Double(1 << e) : 1 / Double(1 <
 
 import RealModule
 private func cosPi(_ x: Double) -> Double { Double.cos(Double.pi * x) }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Physical memory of this machine in bytes (16 GiB if it cannot be read).
+public func physicalMemoryBytes() -> Int {
+    let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+    return pages > 0 && size > 0 ? pages * size : 16 << 30
+}
+
+private func gibibytes(_ bytes: Double) -> String {
+    let g = bytes / Double(1 << 30)
+    return g >= 1e6 ? "\(Float(g))" : "\((g * 10).rounded() / 10)"
+}
