@@ -68,7 +68,7 @@ expect_error "resume with another config" "cannot resume with --hidden 7" \
 
 # SIGKILL at random moments while checkpoints are written every step: what is left always loads.
 kills=0
-printf 'BTBTXSETE\nBPBPVVEPE\n' >"$tmp/reber.txt"
+printf 'BTBTXSETEBPBPVVEPE' >"$tmp/reber.txt"
 for i in 1 2 3 4 5 6 7 8; do
     "$elman" train --steps 1000000 --eval-every 1 --sample-length 0 --quiet --out "$tmp/kill" &
     pid=$!
