@@ -41,17 +41,8 @@ extension TrainCommand {
         let start = monotonicSeconds()
         while trainer.step < options.steps {
             let report = try trainer.trainStep()
-            if !report.accepted {
-                rejectedInARow += 1
-                say("step \(trainer.step): non-finite loss or gradient; step rejected, learning rate halved")
-                if rejectedInARow >= TrainingOptions.maxRejectedSteps {
-                    try trainer.modelFile().write(to: "\(out)/last.safetensors")
-                    throw ElmanError("training diverged: \(rejectedInARow) non-finite steps in a row; the last good "
-                        + "model is in \(out)/last.safetensors (try a lower --lr or --clip)")
-                }
-                continue
-            }
-            rejectedInARow = 0
+            guard try accepted(report, step: trainer.step, rejectedInARow: &rejectedInARow,
+                               saveLastGood: { try trainer.modelFile().write(to: "\(out)/last.safetensors") }) else { continue }
             recent.append(report.loss)
             guard trainer.step % options.evalEvery == 0 || trainer.step == options.steps else { continue }
             let trainLoss = recent.reduce(0, +) / Double(recent.count)

@@ -107,17 +107,8 @@ struct TrainCommand: ParsableCommand {
                 throw ExitCode(128 + signal)
             }
             let report = try trainer.trainStep()
-            if !report.accepted {
-                rejectedInARow += 1
-                say("step \(trainer.step): non-finite loss or gradient; step rejected, learning rate halved")
-                if rejectedInARow >= TrainingOptions.maxRejectedSteps {
-                    try trainer.checkpoint().write(to: "\(out)/last.safetensors")
-                    throw ElmanError("training diverged: \(rejectedInARow) non-finite steps in a row; the last good state "
-                        + "is in \(out)/last.safetensors (try a lower --lr or --clip)")
-                }
-                continue
-            }
-            rejectedInARow = 0
+            guard try accepted(report, step: trainer.step, rejectedInARow: &rejectedInARow,
+                               saveLastGood: { try trainer.checkpoint().write(to: "\(out)/last.safetensors") }) else { continue }
             try diagnostics?.observe(report, trainer: trainer)
             recent.append(report.loss)
             let elapsed = monotonicSeconds() - start
@@ -240,6 +231,24 @@ struct TrainCommand: ParsableCommand {
             throw ElmanError("\(checkpoint): cannot resume with \(conflicts.joined(separator: ", ")); a resumed run keeps its "
                 + "checkpoint's settings (only --steps or --epochs may change); drop those flags or start a new run")
         }
+    }
+
+    /// The fault policy of both tasks: the trainer has rejected a non-finite step (its state untouched,
+    /// learning rate halved); this reports it, and after ``TrainingOptions/maxRejectedSteps`` in a row
+    /// saves the last good state and stops with an error. True for an accepted step.
+    func accepted(_ report: StepReport, step: Int, rejectedInARow: inout Int, saveLastGood: () throws -> Void) throws -> Bool {
+        guard !report.accepted else {
+            rejectedInARow = 0
+            return true
+        }
+        rejectedInARow += 1
+        say("step \(step): non-finite loss or gradient; step rejected, learning rate halved")
+        if rejectedInARow >= TrainingOptions.maxRejectedSteps {
+            try saveLastGood()
+            throw ElmanError("training diverged: \(rejectedInARow) non-finite steps in a row; the last good state "
+                + "is in \(out)/last.safetensors (try a lower --lr or --clip)")
+        }
+        return false
     }
 
     /// --steps, or --epochs passes over `items` at `perStep` items a step, or the task's default.
