@@ -52,6 +52,7 @@ printf 'odd\t1\neven\t11\n' >"$tmp/cls.txt"
 "$elman" eval "$tmp/cls/model.safetensors" "$tmp/cls.txt" --json >"$tmp/cls.json" 2>&1
 check "classify eval" grep -q '"accuracy"' "$tmp/cls.json"
 expect_error "sample a classifier" "sequence classifier" "$elman" sample "$tmp/cls/model.safetensors"
+check "classify resume" "$elman" train --task classify --resume "$tmp/cls/last.safetensors" --steps 60 --quiet --out "$tmp/cls"
 
 # SIGINT during training: a checkpoint is saved, the exit status is 130, and the checkpoint resumes.
 "$elman" train --steps 1000000 --eval-every 1000000 --quiet --out "$tmp/int" &

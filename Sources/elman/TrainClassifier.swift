@@ -8,7 +8,6 @@ extension TrainCommand {
         guard level != .byte else { throw ElmanError("--level byte is for language models; a classifier reads text lines LABEL<TAB>SEQUENCE") }
         let text = try file.map { try TextFile.read($0) }
             ?? LabeledSequences.parity(count: 6000, maxLength: 12, seed: 2024)
-        guard resume == nil else { throw ElmanError("--resume is for language models; a classifier trains from the start") }
         guard (0...0.9).contains(valFraction) else { throw ElmanError("--val-fraction is \(valFraction); expected 0 … 0.9") }
         let name = file ?? "built-in parity task"
         let all = try LabeledSequences.parse(text, name: name, level: level)
@@ -28,7 +27,19 @@ extension TrainCommand {
         try options.validate()
         try FileIO.prepareOutputDirectory(out)
 
-        let trainer = try ClassifierTrainer(options: options, labels: all.labels, vocabulary: all.vocabulary, train: train)
+        let trainer: ClassifierTrainer
+        if let resume {
+            let file = try SafeTensorsFile.read(resume)
+            guard try ClassifierTrainer.labels(of: file, name: resume) == all.labels,
+                  try Trainer.vocabulary(of: file, name: resume) == all.vocabulary else {
+                throw ElmanError("\(resume): its labels or vocabulary do not match \(name)'s; resume on the same data")
+            }
+            trainer = try ClassifierTrainer(resuming: file, name: resume, train: train, steps: options.steps)
+            try checkResumeMatches(trainer.options, checkpoint: resume)
+        } else {
+            trainer = try ClassifierTrainer(options: options, labels: all.labels, vocabulary: all.vocabulary, train: train)
+        }
+        options = trainer.options
         let config = trainer.params.config
         say("elman train --task classify: \(name) · \(all.labels.count) labels (\(all.labels.joined(separator: ", "))), "
             + "\(all.vocabulary.count) symbols, \(train.count) train / \(validation.count) validation sequences")
@@ -37,12 +48,20 @@ extension TrainCommand {
             + "· \(options.steps) steps · backend \(Backend.description)")
         var trainCurve: [(x: Double, y: Double)] = [], validationCurve: [(x: Double, y: Double)] = []
         var recent: [Double] = []
-        var best = -1.0, sinceBest = 0, rejectedInARow = 0
+        var sinceBest = 0, rejectedInARow = 0
         let start = monotonicSeconds()
+        Interrupt.install()
         while trainer.step < options.steps {
+            if let signal = Interrupt.caught {
+                try trainer.checkpoint().write(to: "\(out)/last.safetensors")
+                if !FileIO.exists("\(out)/model.safetensors") { try trainer.modelFile().write(to: "\(out)/model.safetensors") }
+                say("\(Interrupt.name(signal)) at step \(trainer.step): saved \(out)/last.safetensors; "
+                    + "continue with --resume \(out)/last.safetensors")
+                throw ExitCode(128 + signal)
+            }
             let report = try trainer.trainStep()
             guard try accepted(report, step: trainer.step, rejectedInARow: &rejectedInARow,
-                               saveLastGood: { try trainer.modelFile().write(to: "\(out)/last.safetensors") }) else { continue }
+                               saveLastGood: { try trainer.checkpoint().write(to: "\(out)/last.safetensors") }) else { continue }
             recent.append(report.loss)
             guard trainer.step % options.evalEvery == 0 || trainer.step == options.steps else { continue }
             let trainLoss = recent.reduce(0, +) / Double(recent.count)
@@ -58,15 +77,15 @@ extension TrainCommand {
                 accuracy = score.accuracy
                 line += "  val \(fixed(score.loss, 4)) accuracy \(fixed(100 * accuracy, 1))%"
             }
-            if accuracy > best || validation.isEmpty {
-                best = accuracy
+            if accuracy > trainer.bestAccuracy || validation.isEmpty {
+                trainer.bestAccuracy = accuracy
                 sinceBest = 0
                 try trainer.modelFile().write(to: "\(out)/model.safetensors")
                 if !validation.isEmpty { line += " (best)" }
             } else {
                 sinceBest += 1
             }
-            try trainer.modelFile().write(to: "\(out)/last.safetensors")
+            try trainer.checkpoint().write(to: "\(out)/last.safetensors")
             say(line + "  \(fixed(monotonicSeconds() - start, 1))s")
             if patience > 0 && sinceBest >= patience {
                 say("early stop: no improvement in \(patience) validations")
@@ -81,7 +100,7 @@ extension TrainCommand {
         if !validation.isEmpty {
             let counts = Dictionary(grouping: validation, by: \.label).mapValues(\.count)
             let majority = Double(counts.values.max() ?? 0) / Double(validation.count)
-            print("learned: \(fixed(100 * best, 1))% validation accuracy (chance, the majority label: \(fixed(100 * majority, 1))%)")
+            print("learned: \(fixed(100 * trainer.bestAccuracy, 1))% validation accuracy (chance, the majority label: \(fixed(100 * majority, 1))%)")
         }
     }
 }

@@ -218,7 +218,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// A resumed run continues with its checkpoint's options; a flag given now that says otherwise is an error.
-    private func checkResumeMatches(_ saved: TrainingOptions, checkpoint: String) throws {
+    func checkResumeMatches(_ saved: TrainingOptions, checkpoint: String) throws {
         let asked: [(String, String?, String)] = [
             ("--hidden", hidden.map { "\($0)" }, "\(saved.hidden)"), ("--layers", layers.map { "\($0)" }, "\(saved.layers)"),
             ("--nonlinearity", nonlinearity?.rawValue, saved.nonlinearity.rawValue), ("--seq", seq.map { "\($0)" }, "\(saved.seq)"),

@@ -74,3 +74,38 @@ import Testing
         #expect(throws: ElmanError.self) { try LabeledSequences.parse("a\t\n", name: "f", level: .char) }
     }
 }
+
+@Suite struct ClassifierResumeTests {
+    static func trainer(_ data: LabeledSequences) throws -> ClassifierTrainer {
+        var o = TrainingOptions()
+        o.hidden = 8
+        o.batch = 16  // 40 examples: the shuffled order wraps mid-run
+        o.steps = 30
+        o.lr = 1e-2
+        return try ClassifierTrainer(options: o, labels: data.labels, vocabulary: data.vocabulary, train: data.examples)
+    }
+
+    @Test func resumingContinuesBitForBit() throws {
+        let data = try LabeledSequences.parse(LabeledSequences.parity(count: 40, maxLength: 6, seed: 3), name: "p", level: .char)
+        let straight = try Self.trainer(data)
+        for _ in 0..<30 { try straight.trainStep() }
+        let first = try Self.trainer(data)
+        for _ in 0..<13 { try first.trainStep() }
+        let saved = try SafeTensorsFile.parse(first.checkpoint().serialized(), name: "last")
+        let resumed = try ClassifierTrainer(resuming: saved, name: "last", train: data.examples)
+        #expect(resumed.step == 13)
+        for _ in 0..<17 { try resumed.trainStep() }
+        #expect(resumed.params.values == straight.params.values)
+        #expect(resumed.examplesSeen == straight.examplesSeen)
+    }
+
+    @Test func resumeRefusesOtherData() throws {
+        let data = try LabeledSequences.parse(LabeledSequences.parity(count: 40, maxLength: 6, seed: 3), name: "p", level: .char)
+        let t = try Self.trainer(data)
+        for _ in 0..<3 { try t.trainStep() }
+        let error = #expect(throws: ElmanError.self) {
+            try ClassifierTrainer(resuming: t.checkpoint(), name: "last", train: Array(data.examples.prefix(10)))
+        }
+        #expect(error?.message.contains("is it the same data?") == true, "\(error?.message ?? "")")
+    }
+}

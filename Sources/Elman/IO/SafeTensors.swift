@@ -67,6 +67,18 @@ public struct SafeTensor: Equatable, Sendable {
         }
     }
 
+    /// Integer values (I64, I32, U8, BOOL) as Int64; floating-point values rounded toward zero.
+    public func int64s() -> [Int64] {
+        switch dtype {
+        case .i64:
+            return bytes.withUnsafeBytes { raw in
+                (0..<count).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
+            }
+        default:
+            return doubles().map { $0.isFinite && abs($0) < 9.2e18 ? Int64($0) : 0 }
+        }
+    }
+
     /// The values converted to T (floating-point dtypes keep their value up to T's precision).
     public func values<T: ElmanFloat>(as: T.Type = T.self) -> [T] {
         if dtype == .f64, T.self == Double.self, let d = doubles() as? [T] { return d }

@@ -143,6 +143,72 @@ public final class ClassifierTrainer {
                                           "training": ModelFile.encodeJSON(options)])
     }
 
+    struct ResumeState: Codable {
+        var step: Int, examplesSeen: Int, cursor: Int, optimizerStep: Int, learningRateScale: Double
+        var bestAccuracy: Double?
+    }
+
+    /// Best validation accuracy so far (kept by the caller; saved in checkpoints).
+    public var bestAccuracy = -1.0
+
+    /// The model plus everything needed to resume exactly: optimizer moments, the shuffled order, its
+    /// position and the shuffling generator's state.
+    public func checkpoint() -> SafeTensorsFile {
+        var file = modelFile()
+        let state = ResumeState(step: step, examplesSeen: examplesSeen, cursor: cursor, optimizerStep: optimizer.step,
+                                learningRateScale: learningRateScale, bestAccuracy: bestAccuracy >= 0 ? bestAccuracy : nil)
+        file.metadata["resume"] = ModelFile.encodeJSON(state)
+        file.tensors["optim.first"] = SafeTensor(shape: [optimizer.first.count], values: optimizer.first)
+        file.tensors["optim.second"] = SafeTensor(shape: [optimizer.second.count], values: optimizer.second)
+        file.tensors["state.order"] = SafeTensor(shape: [order.count], int64s: order.map(Int64.init))
+        file.tensors["state.shuffler"] = SafeTensor(shape: [shuffler.state.count],
+                                                    int64s: shuffler.state.map { Int64(bitPattern: $0) })
+        return file
+    }
+
+    /// Continues the run saved in `file` (written by ``checkpoint()``) on the same examples.
+    public convenience init(resuming file: SafeTensorsFile, name: String, train: [LabeledSequences.Example],
+                            steps: Int? = nil) throws {
+        func fail(_ what: String) -> ElmanError { ElmanError("\(name): cannot resume: \(what)") }
+        guard let labels = try Self.labels(of: file, name: name) else { throw fail("not a classifier checkpoint") }
+        let vocabulary = try Trainer.vocabulary(of: file, name: name)
+        guard let optionsJSON = file.metadata["training"],
+              var options = try? JSONDecoder().decode(TrainingOptions.self, from: Data(optionsJSON.utf8)) else {
+            throw fail("no training options in its metadata")
+        }
+        guard let resumeJSON = file.metadata["resume"],
+              let state = try? JSONDecoder().decode(ResumeState.self, from: Data(resumeJSON.utf8)) else {
+            throw fail("no training state in its metadata (model.safetensors holds the model only; resume from last.safetensors)")
+        }
+        if let steps { options.steps = steps }
+        try self.init(options: options, labels: labels, vocabulary: vocabulary, train: train)
+        let loaded: Parameters<Float> = try ModelFile.parameters(from: file, name: name)
+        guard loaded.config == params.config else { throw fail("its model config does not match its training options") }
+        params = loaded
+        guard let m = file.tensors["optim.first"], let v = file.tensors["optim.second"],
+              m.count == params.values.count, v.count == params.values.count,
+              let orderTensor = file.tensors["state.order"], !orderTensor.dtype.isFloatingPoint,
+              let shufflerTensor = file.tensors["state.shuffler"], !shufflerTensor.dtype.isFloatingPoint,
+              let generator = SeededGenerator(state: shufflerTensor.int64s().map { UInt64(bitPattern: $0) }) else {
+            throw fail("optimizer or data-order state missing or malformed")
+        }
+        let order = orderTensor.int64s()
+        guard order.count == train.count || order.isEmpty, order.allSatisfy({ $0 >= 0 && $0 < train.count }),
+              (0...order.count).contains(state.cursor) else {
+            throw fail("its data order covers \(order.count) examples, this data has \(train.count) (is it the same data?)")
+        }
+        optimizer.first = m.values(as: Float.self)
+        optimizer.second = v.values(as: Float.self)
+        optimizer.step = state.optimizerStep
+        self.order = order.map { Int($0) }
+        cursor = state.cursor
+        shuffler = generator
+        step = state.step
+        examplesSeen = state.examplesSeen
+        learningRateScale = state.learningRateScale
+        bestAccuracy = state.bestAccuracy ?? -1
+    }
+
     /// The labels of a classifier's model file; nil for a language model.
     public static func labels(of file: SafeTensorsFile, name: String) throws -> [String]? {
         guard file.metadata["task"] == "classify" else { return nil }
