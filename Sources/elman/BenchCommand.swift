@@ -28,6 +28,7 @@ struct BenchCommand: ParsableCommand {
         for (name, v) in [("--hidden", hidden), ("--seq", seq), ("--batch", batch), ("--steps", steps), ("--layers", layers)] where v < 1 {
             throw ElmanError("\(name) is \(v); expected a positive integer")
         }
+        guard steps <= 1_000_000 else { throw ElmanError("--steps is \(steps); expected at most 1000000 timed steps") }
         guard vocab >= 2 else { throw ElmanError("--vocab is \(vocab); expected at least 2") }
         // Times exactly what `elman train` runs: Trainer.trainStep on a random token stream.
         var options = TrainingOptions()
@@ -36,6 +37,10 @@ struct BenchCommand: ParsableCommand {
         options.seq = seq
         options.batch = batch
         options.steps = steps + 2
+        try options.checkMemory(inputSize: vocab, outputSize: vocab)
+        guard Double(seq) * Double(batch) * Double(steps + 3) < 1e9 else {
+            throw ElmanError("--seq × --batch × --steps is \(Double(seq) * Double(batch) * Double(steps)) tokens; expected below 10⁹")
+        }
         var g = SeededGenerator(seed: 1)
         let tokens = (0..<(seq * batch * (steps + 3) + 1)).map { _ in Int32(g.next() % UInt64(vocab)) }
         let vocabulary = Vocabulary(level: .word, symbols: (0..<vocab).map { "s\($0)" })

@@ -12,7 +12,7 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Random seed; the same seed gives the same text.") var seed: UInt64 = 1
 
     func run() throws {
-        guard length >= 0 else { throw ElmanError("--length is \(length); expected ≥ 0") }
+        guard (0...100_000_000).contains(length) else { throw ElmanError("--length is \(length); expected 0 … 100000000 tokens") }
         guard topK >= 0 else { throw ElmanError("--top-k is \(topK); expected ≥ 0") }
         let trained = try TrainedModel.load(model)
         if trained.isClassifier {

@@ -22,7 +22,7 @@ extension TrainCommand {
         }
         guard !train.isEmpty else { throw ElmanError("\(name): no training examples left after the validation split") }
         var options = commonOptions(defaultHidden: builtin ? 32 : 128, defaultLR: builtin ? 1e-2 : 2e-3)
-        options.steps = try stepCount(default: builtin ? 6000 : 1000, items: train.count, perStep: options.batch)
+        options.steps = try stepCount(default: builtin ? 6000 : 1000, items: train.count, perStep: Double(options.batch))
         options.evalEvery = evalEvery ?? max(1, min(options.steps / 10, 200))
         try options.validate()
         try FileIO.prepareOutputDirectory(out)

@@ -59,10 +59,11 @@ struct TrainCommand: ParsableCommand {
         var options = commonOptions(defaultHidden: builtin ? 48 : 128, defaultLR: builtin ? 1e-2 : 2e-3)
         options.seq = seq ?? (builtin ? 32 : 64)
         let (vocabulary, train, validation) = try prepareData(text)
-        options.steps = try stepCount(default: builtin ? 2000 : 1000, items: train.count, perStep: options.seq * options.batch)
+        options.steps = try stepCount(default: builtin ? 2000 : 1000, items: train.count, perStep: Double(options.seq) * Double(options.batch))
         options.evalEvery = evalEvery ?? max(1, min(options.steps / 10, 200))
         try options.validate()
         if let k = diagnoseEvery, k < 1 { throw ElmanError("--diagnose-every is \(k); expected a positive integer") }
+        guard (0...1_000_000).contains(sampleLength) else { throw ElmanError("--sample-length is \(sampleLength); expected 0 … 1000000") }
         try FileIO.prepareOutputDirectory(out)
 
         let trainer: Trainer
@@ -242,7 +243,7 @@ struct TrainCommand: ParsableCommand {
             return true
         }
         rejectedInARow += 1
-        say("step \(step): non-finite loss or gradient; step rejected, learning rate halved")
+        say("step \(step): non-finite loss, gradient or update; step undone, learning rate halved")
         if rejectedInARow >= TrainingOptions.maxRejectedSteps {
             try saveLastGood()
             throw ElmanError("training diverged: \(rejectedInARow) non-finite steps in a row; the last good state "
@@ -252,9 +253,9 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// --steps, or --epochs passes over `items` at `perStep` items a step, or the task's default.
-    func stepCount(default defaultSteps: Int, items: Int, perStep: Int) throws -> Int {
+    func stepCount(default defaultSteps: Int, items: Int, perStep: Double) throws -> Int {
         guard let epochs else { return steps ?? defaultSteps }
-        let count = (epochs * Double(items) / Double(max(1, perStep))).rounded(.down)
+        let count = (epochs * Double(items) / max(1, perStep)).rounded(.down)
         guard epochs > 0, count < 1e12 else {
             throw ElmanError("--epochs is \(epochs); expected a positive number of passes, at most 10¹² steps in all")
         }

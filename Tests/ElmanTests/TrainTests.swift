@@ -211,6 +211,18 @@ import Testing
         #expect(rejected > 0, "the 1e38 step should have overflowed a later gradient")
     }
 
+    @Test(arguments: [OptimizerKind.sgd, .adam])
+    func anUpdateThatOverflowsIsUndone(kind: OptimizerKind) {
+        var optimizer = Optimizer<Float>(kind: kind, parameterCount: 3)
+        optimizer.momentum = 0.9
+        var guardian = UpdateGuard<Float>()
+        var values: [Float] = [1, -2, 3e38]
+        #expect(guardian.update(&optimizer, &values, gradient: [0.5, 0.5, 0.5], lr: 1e-3))
+        let (before, first, second) = (values, optimizer.first, optimizer.second)
+        #expect(!guardian.update(&optimizer, &values, gradient: [0.5, 0.5, -1], lr: 1e38))  // 3e38 + 1e38 = ∞
+        #expect(values == before && optimizer.first == first && optimizer.second == second && optimizer.step == 1)
+    }
+
     @Test func theClassifierRejectsNonFiniteStepsToo() throws {
         let data = try LabeledSequences.parse(LabeledSequences.parity(count: 64, maxLength: 6, seed: 1), name: "p", level: .char)
         let trainer = try ClassifierTrainer(options: Self.explodingOptions(), labels: data.labels, vocabulary: data.vocabulary,

@@ -16,6 +16,7 @@ public final class ClassifierTrainer {
 
     private let train: [LabeledSequences.Example]
     private var optimizer: Optimizer<Float>
+    private var updateGuard = UpdateGuard<Float>()
     private let engine: Engine<Float>
     private var gradient: Parameters<Float>
     private var order: [Int] = []
@@ -102,7 +103,10 @@ public final class ClassifierTrainer {
             learningRateScale *= 0.5  // the parameters and optimizer state stay as they were
             return StepReport(loss: result.loss, gradientNorm: norm, clipped: false, accepted: false, learningRate: lr)
         }
-        optimizer.update(&params.values, gradient: gradient.values, lr: lr)
+        guard updateGuard.update(&optimizer, &params.values, gradient: gradient.values, lr: lr) else {
+            learningRateScale *= 0.5  // the update overflowed: undone
+            return StepReport(loss: result.loss, gradientNorm: norm, clipped: clipped, accepted: false, learningRate: lr)
+        }
         return StepReport(loss: result.loss, gradientNorm: norm, clipped: clipped, accepted: true, learningRate: lr)
     }
 

@@ -43,6 +43,7 @@ public final class Trainer {
     public var recordsParameterNorms = false
 
     private var optimizer: Optimizer<Float>
+    private var updateGuard = UpdateGuard<Float>()
     private var streams: TokenStreams
     private let validationTokens: [Int32]
     private var hidden: [Float]?
@@ -89,7 +90,11 @@ public final class Trainer {
             hidden = nil
             return StepReport(loss: result.loss, gradientNorm: norm, clipped: false, accepted: false, learningRate: lr)
         }
-        optimizer.update(&params.values, gradient: gradient.values, lr: lr)
+        guard updateGuard.update(&optimizer, &params.values, gradient: gradient.values, lr: lr) else {
+            learningRateScale *= 0.5  // the update overflowed: undone
+            hidden = nil
+            return StepReport(loss: result.loss, gradientNorm: norm, clipped: clipped, accepted: false, learningRate: lr)
+        }
         hidden = result.finalState
         return StepReport(loss: result.loss, gradientNorm: norm, clipped: clipped, accepted: true, learningRate: lr,
                           parameterNorms: parameterNorms)

@@ -38,6 +38,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         }
         guard lr > 0, lr.isFinite else { throw ElmanError("--lr is \(lr); expected a positive finite number") }
         guard clip >= 0, clip.isFinite else { throw ElmanError("--clip is \(clip); expected a finite number ≥ 0 (0: off)") }
+        guard (0..<1).contains(momentum) else { throw ElmanError("--momentum is \(momentum); expected 0 ≤ momentum < 1") }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw ElmanError("--weight-decay is \(weightDecay); expected a finite number ≥ 0") }
         guard warmup >= 0 else { throw ElmanError("--warmup is \(warmup); expected ≥ 0") }
         if let v = clipValue, !(v > 0 && v.isFinite) { throw ElmanError("--clip-value is \(v); expected a positive number") }
     }

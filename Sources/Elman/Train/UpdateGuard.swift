@@ -1,0 +1,50 @@
+/// Makes an optimizer update undoable: the parameters and optimizer state are copied before it (into
+/// buffers allocated once) and put back if the update left any parameter non-finite, as a huge learning
+/// rate does even when the loss and gradient were finite.
+struct UpdateGuard<T: ElmanFloat> {
+    private var params: [T] = [], first: [T] = [], second: [T] = []
+
+    /// Applies the update; false, with parameters and optimizer exactly as before, when it made a
+    /// parameter non-finite.
+    @_specialize(where T == Float)
+    mutating func update(_ optimizer: inout Optimizer<T>, _ values: inout [T], gradient: [T], lr: Double) -> Bool {
+        Self.copy(values, into: &params)
+        Self.copy(optimizer.first, into: &first)
+        Self.copy(optimizer.second, into: &second)
+        let step = optimizer.step
+        optimizer.update(&values, gradient: gradient, lr: lr)
+        if Self.allFinite(values) { return true }
+        Self.copy(params, into: &values)
+        Self.copy(first, into: &optimizer.first)
+        Self.copy(second, into: &optimizer.second)
+        optimizer.step = step
+        return false
+    }
+
+    /// Element copy into a buffer of its own (never shared storage, so the source's next write does not
+    /// trigger a copy-on-write allocation).
+    private static func copy(_ source: [T], into destination: inout [T]) {
+        if destination.count != source.count { destination = [T](repeating: 0, count: source.count) }
+        destination.withUnsafeMutableBufferPointer { d in
+            source.withUnsafeBufferPointer { s in
+                if let to = d.baseAddress, let from = s.baseAddress { to.update(from: from, count: s.count) }
+            }
+        }
+    }
+
+    /// x·0 is NaN exactly for ±∞ and NaN: one branch-free pass, eight independent sums so that it runs
+    /// at the adder's throughput rather than its latency.
+    private static func allFinite(_ values: [T]) -> Bool {
+        values.withUnsafeBufferPointer { p in
+            var a = (T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0))
+            var i = 0
+            while i + 8 <= p.count {
+                a.0 += p[i] * 0; a.1 += p[i + 1] * 0; a.2 += p[i + 2] * 0; a.3 += p[i + 3] * 0
+                a.4 += p[i + 4] * 0; a.5 += p[i + 5] * 0; a.6 += p[i + 6] * 0; a.7 += p[i + 7] * 0
+                i += 8
+            }
+            while i < p.count { a.0 += p[i] * 0; i += 1 }
+            return (a.0 + a.1 + a.2 + a.3) + (a.4 + a.5 + a.6 + a.7) == 0
+        }
+    }
+}
