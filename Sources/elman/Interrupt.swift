@@ -9,11 +9,17 @@ import Darwin
 nonisolated(unsafe) private var caughtSignal: Int32 = 0
 
 /// SIGINT and SIGTERM end training cleanly: the loop notices between two steps, saves a checkpoint and
-/// exits with 128 + the signal number (130, 143), the shell's convention.
+/// exits with 128 + the signal number (130, 143), the shell's convention. A second signal before that
+/// (say, during a long validation) exits at once with the same status; the files on disk are then the
+/// last complete ones, as every write is atomic.
 enum Interrupt {
     static func install() {
-        signal(SIGINT) { caughtSignal = $0 }
-        signal(SIGTERM) { caughtSignal = $0 }
+        let handler: @convention(c) (Int32) -> Void = { signal in
+            if caughtSignal != 0 { _exit(128 + signal) }  // async-signal-safe
+            caughtSignal = signal
+        }
+        signal(SIGINT, handler)
+        signal(SIGTERM, handler)
     }
 
     /// The caught signal, if any.
