@@ -53,8 +53,9 @@ struct TrainingDiagnostics {
                 LinePlot.Series(name: entry.0, color: LinePlot.colors[k % LinePlot.colors.count],
                                 points: records.map { (x: Double($0.step), y: entry.1($0)) })
             }
-        let picked = Set((0..<min(5, records.count)).map { records.isEmpty ? 0 : $0 * (records.count - 1) / max(1, min(5, records.count) - 1) })
-        let profiles = picked.sorted().enumerated().map { k, i in
+        let shown = min(5, records.count)  // evenly spaced records, first and last included
+        let picked = Set((0..<shown).map { $0 * (records.count - 1) / max(1, shown - 1) }).sorted()
+        let profiles = picked.enumerated().map { k, i in
             LinePlot.Series(name: "step \(records[i].step): \(fixed(records[i].flow.decayPerStep, 3))×/step",
                             color: LinePlot.colors[k % LinePlot.colors.count],
                             points: records[i].flow.lagRatios.enumerated().map { (x: Double($0.offset), y: $0.element) })

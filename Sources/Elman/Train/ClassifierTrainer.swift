@@ -162,8 +162,7 @@ public final class ClassifierTrainer {
         let state = ResumeState(step: step, examplesSeen: examplesSeen, cursor: cursor, optimizerStep: optimizer.step,
                                 learningRateScale: learningRateScale, bestAccuracy: bestAccuracy >= 0 ? bestAccuracy : nil)
         file.metadata["resume"] = ModelFile.encodeJSON(state)
-        file.tensors["optim.first"] = SafeTensor(shape: [optimizer.first.count], values: optimizer.first)
-        file.tensors["optim.second"] = SafeTensor(shape: [optimizer.second.count], values: optimizer.second)
+        Checkpoint.add(optimizer, to: &file)
         file.tensors["state.order"] = SafeTensor(shape: [order.count], int64s: order.map(Int64.init))
         file.tensors["state.shuffler"] = SafeTensor(shape: [shuffler.state.count],
                                                     int64s: shuffler.state.map { Int64(bitPattern: $0) })
@@ -186,24 +185,17 @@ public final class ClassifierTrainer {
         }
         if let steps { options.steps = steps }
         try self.init(options: options, labels: labels, vocabulary: vocabulary, train: train)
-        let loaded: Parameters<Float> = try ModelFile.parameters(from: file, name: name)
-        guard loaded.config == params.config else { throw fail("its model config does not match its training options") }
-        params = loaded
-        guard let m = file.tensors["optim.first"], let v = file.tensors["optim.second"],
-              m.count == params.values.count, v.count == params.values.count,
-              let orderTensor = file.tensors["state.order"], !orderTensor.dtype.isFloatingPoint,
+        try Checkpoint.restore(&params, &optimizer, step: state.optimizerStep, from: file, name: name)
+        guard let orderTensor = file.tensors["state.order"], !orderTensor.dtype.isFloatingPoint,
               let shufflerTensor = file.tensors["state.shuffler"], !shufflerTensor.dtype.isFloatingPoint,
               let generator = SeededGenerator(state: shufflerTensor.int64s().map { UInt64(bitPattern: $0) }) else {
-            throw fail("optimizer or data-order state missing or malformed")
+            throw fail("data-order state missing or malformed")
         }
         let order = orderTensor.int64s()
         guard order.count == train.count || order.isEmpty, order.allSatisfy({ $0 >= 0 && $0 < train.count }),
               (0...order.count).contains(state.cursor) else {
             throw fail("its data order covers \(order.count) examples, this data has \(train.count) (is it the same data?)")
         }
-        optimizer.first = m.values(as: Float.self)
-        optimizer.second = v.values(as: Float.self)
-        optimizer.step = state.optimizerStep
         self.order = order.map { Int($0) }
         cursor = state.cursor
         shuffler = generator

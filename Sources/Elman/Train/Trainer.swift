@@ -157,8 +157,7 @@ public final class Trainer {
                                 bestValidationLoss: bestValidationLoss.isFinite ? bestValidationLoss : nil,
                                 learningRateScale: learningRateScale)
         file.metadata["resume"] = ModelFile.encodeJSON(state)
-        file.tensors["optim.first"] = SafeTensor(shape: [optimizer.first.count], values: optimizer.first)
-        file.tensors["optim.second"] = SafeTensor(shape: [optimizer.second.count], values: optimizer.second)
+        Checkpoint.add(optimizer, to: &file)
         if let hidden {
             file.tensors["state.hidden"] = SafeTensor(shape: [options.layers, options.batch, options.hidden], values: hidden)
         }
@@ -180,16 +179,7 @@ public final class Trainer {
         }
         if let steps { options.steps = steps }
         try self.init(options: options, vocabulary: vocabulary, train: train, validation: validation)
-        let loaded: Parameters<Float> = try ModelFile.parameters(from: file, name: name)
-        guard loaded.config == params.config else { throw fail("its model config does not match its training options") }
-        params = loaded
-        guard let m = file.tensors["optim.first"], let v = file.tensors["optim.second"],
-              m.count == params.values.count, v.count == params.values.count else {
-            throw fail("optimizer state missing or of the wrong size")
-        }
-        optimizer.first = m.values(as: Float.self)
-        optimizer.second = v.values(as: Float.self)
-        optimizer.step = state.optimizerStep
+        try Checkpoint.restore(&params, &optimizer, step: state.optimizerStep, from: file, name: name)
         guard state.position >= 0, state.position <= streams.streamLength else {
             throw fail("data position \(state.position) is outside this text's streams (is it the same data?)")
         }
