@@ -24,6 +24,10 @@ struct DiagnoseCommand: ParsableCommand {
         for (name, value) in [("--chunk", chunk), ("--batch", batch), ("--chunks", chunks)] where value < 1 {
             throw ElmanError("\(name) is \(value); expected a positive integer")
         }
+        guard chunk <= 4096 else {
+            throw ElmanError("--chunk is \(chunk); expected at most 4096 (the lag profile costs T² steps of work per chunk)")
+        }
+        guard batch <= 4096 else { throw ElmanError("--batch is \(batch); expected at most 4096 streams") }
         let trained = try TrainedModel.load(model)
         if trained.isClassifier {
             throw ElmanError("\(model): a sequence classifier; diagnose measures language models")
