@@ -64,6 +64,14 @@ rc=$?
 check "SIGINT exits 130 (got $rc)" [ $rc -eq 130 ]
 check "SIGINT leaves a checkpoint that resumes" "$elman" train --resume "$tmp/int/last.safetensors" --steps 1 \
     --quiet --out "$tmp/int2"
+# Two SIGINTs in a row (the second exits at once if the loop has not yet saved) end with 130.
+"$elman" train --steps 1000000 --eval-every 1000000 --quiet --out "$tmp/int4" &
+pid=$!
+sleep 3
+kill -INT $pid; kill -INT $pid
+wait $pid
+rc=$?
+check "second SIGINT exits 130 (got $rc)" [ $rc -eq 130 ]
 expect_error "resume with another config" "cannot resume with --hidden 7" \
     "$elman" train --resume "$tmp/int/last.safetensors" --hidden 7 --out "$tmp/int3"
 
