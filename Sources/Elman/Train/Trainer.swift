@@ -7,7 +7,8 @@ public struct StepReport: Sendable {
     /// Global gradient norm before clipping.
     public var gradientNorm: Double
     public var clipped: Bool
-    /// False when the loss or gradient was not finite and the update was rejected.
+    /// False when the loss or gradient was not finite (no update) or the update left a parameter
+    /// non-finite (undone): the parameters and optimizer state are as before the step.
     public var accepted: Bool
     public var learningRate: Double
     /// ‖∂L/∂θ‖ of each parameter tensor before clipping, in layout order (U_l0, W_l0, b_l0, …, V, c);
@@ -15,16 +16,6 @@ public struct StepReport: Sendable {
     public var parameterNorms: [(name: String, norm: Double)] = []
 }
 
-extension Parameters {
-    /// ‖·‖₂ of each tensor, in layout order, under its short name (U_l0, W_l0, b_l0, V, c).
-    public func tensorNorms() -> [(name: String, norm: Double)] {
-        layout.entries.map { e in
-            var sum = 0.0
-            for i in e.offset..<(e.offset + e.count) { let v = Double(values[i]); sum += v * v }
-            return (e.id.shortName, sum.squareRoot())
-        }
-    }
-}
 
 /// A character- or word-level language model in training: model, optimizer, data position and the
 /// hidden state carried between chunks (truncated BPTT). Everything needed to resume is in
