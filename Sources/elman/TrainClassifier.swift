@@ -52,13 +52,7 @@ extension TrainCommand {
         let start = monotonicSeconds()
         Interrupt.install()
         while trainer.step < options.steps {
-            if let signal = Interrupt.caught {
-                try trainer.checkpoint().write(to: "\(out)/last.safetensors")
-                if !FileIO.exists("\(out)/model.safetensors") { try trainer.modelFile().write(to: "\(out)/model.safetensors") }
-                say("\(Interrupt.name(signal)) at step \(trainer.step): saved \(out)/last.safetensors; "
-                    + "continue with --resume \(out)/last.safetensors")
-                throw ExitCode(128 + signal)
-            }
+            try stopIfInterrupted(step: trainer.step, checkpoint: trainer.checkpoint, model: trainer.modelFile)
             let report = try trainer.trainStep()
             guard try accepted(report, step: trainer.step, rejectedInARow: &rejectedInARow,
                                saveLastGood: { try trainer.checkpoint().write(to: "\(out)/last.safetensors") }) else { continue }

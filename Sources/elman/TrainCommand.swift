@@ -99,14 +99,8 @@ struct TrainCommand: ParsableCommand {
         trainer.recordsParameterNorms = diagnostics != nil
         Interrupt.install()
         while trainer.step < o.steps {
-            if let signal = Interrupt.caught {
-                if terminal { print("") }
-                try trainer.checkpoint().write(to: "\(out)/last.safetensors")
-                if !FileIO.exists("\(out)/model.safetensors") { try trainer.modelFile().write(to: "\(out)/model.safetensors") }
-                say("\(Interrupt.name(signal)) at step \(trainer.step): saved \(out)/last.safetensors; "
-                    + "continue with --resume \(out)/last.safetensors")
-                throw ExitCode(128 + signal)
-            }
+            if Interrupt.caught != nil && terminal { print("") }
+            try stopIfInterrupted(step: trainer.step, checkpoint: trainer.checkpoint, model: trainer.modelFile)
             let report = try trainer.trainStep()
             guard try accepted(report, step: trainer.step, rejectedInARow: &rejectedInARow,
                                saveLastGood: { try trainer.checkpoint().write(to: "\(out)/last.safetensors") }) else { continue }
@@ -232,6 +226,16 @@ struct TrainCommand: ParsableCommand {
             throw ElmanError("\(checkpoint): cannot resume with \(conflicts.joined(separator: ", ")); a resumed run keeps its "
                 + "checkpoint's settings (only --steps or --epochs may change); drop those flags or start a new run")
         }
+    }
+
+    /// After SIGINT or SIGTERM (``Interrupt``), both tasks save `last.safetensors` (and `model.safetensors`
+    /// if there is none yet), say how to continue, and exit with 128 + the signal number.
+    func stopIfInterrupted(step: Int, checkpoint: () -> SafeTensorsFile, model: () -> SafeTensorsFile) throws {
+        guard let signal = Interrupt.caught else { return }
+        try checkpoint().write(to: "\(out)/last.safetensors")
+        if !FileIO.exists("\(out)/model.safetensors") { try model().write(to: "\(out)/model.safetensors") }
+        say("\(Interrupt.name(signal)) at step \(step): saved \(out)/last.safetensors; continue with --resume \(out)/last.safetensors")
+        throw ExitCode(128 + signal)
     }
 
     /// The fault policy of both tasks: the trainer has rejected a non-finite step (its state untouched,
