@@ -59,11 +59,11 @@ public struct LagProfile: Sendable, Equatable {
         current.withUnsafeMutableBufferPointer { cb in
             next.withUnsafeMutableBufferPointer { nb in
                 var g = cb.baseAddress.unsafelyUnwrapped, spare = nb.baseAddress.unsafelyUnwrapped
-                for r in 0..<rows { base[r] = Self.norm(g + r * h, h) }
+                for r in 0..<rows { base[r] = euclideanNorm(UnsafeBufferPointer(start: g + r * h, count: h)) }
                 for lag in 0..<min(steps, counts.count) {
                     // Rows lag·N ..< T·N hold ∂L_t/∂S(t − lag) for t = lag+1 … T.
                     for r in (lag * n)..<rows where base[r] > 0 {
-                        let norm = Self.norm(g + r * h, h)
+                        let norm = euclideanNorm(UnsafeBufferPointer(start: g + r * h, count: h))
                         normSums[lag] += norm
                         counts[lag] += 1
                         if norm > 0 { logRatioSums[lag] += Double.log(norm / base[r]) } else { zeroCounts[lag] += 1 }
@@ -81,11 +81,5 @@ public struct LagProfile: Sendable, Equatable {
                 }
             }
         }
-    }
-
-    static func norm<T: ElmanFloat>(_ x: UnsafePointer<T>, _ count: Int) -> Double {
-        var sum = 0.0
-        for i in 0..<count { let v = Double(x[i]); sum += v * v }
-        return sum.squareRoot()
     }
 }

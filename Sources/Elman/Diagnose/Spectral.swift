@@ -67,9 +67,8 @@ public enum Spectral {
         var sigma = [Double](repeating: 0, count: rows)
         for _ in 0..<iterations {
             for r in 0..<rows {  // normalize each row
-                var s = 0.0
-                for j in 0..<h { s += Double(v[r * h + j]) * Double(v[r * h + j]) }
-                let inv = s > 0 ? T(1 / s.squareRoot()) : 0
+                let norm = v.withUnsafeBufferPointer { euclideanNorm(UnsafeBufferPointer(rebasing: $0[(r * h)..<((r + 1) * h)])) }
+                let inv = norm > 0 ? T(1 / norm) : 0
                 for j in 0..<h { v[r * h + j] *= inv * d[r * h + j] }
             }
             v.withUnsafeBufferPointer { vb in
@@ -78,10 +77,8 @@ public enum Spectral {
                            b: w, ldb: h, beta: 0, c: pb.baseAddress.unsafelyUnwrapped, ldc: h)  // (v∘d)·Wᵀ: R×H
                 }
             }
-            for r in 0..<rows {  // ‖(v∘d)·Wᵀ‖ = σ estimate for the unit v
-                var s = 0.0
-                for j in 0..<h { s += Double(p[r * h + j]) * Double(p[r * h + j]) }
-                sigma[r] = s.squareRoot()
+            p.withUnsafeBufferPointer { pb in  // ‖(v∘d)·Wᵀ‖ = σ estimate for the unit v
+                for r in 0..<rows { sigma[r] = euclideanNorm(UnsafeBufferPointer(rebasing: pb[(r * h)..<((r + 1) * h)])) }
             }
             p.withUnsafeBufferPointer { pb in
                 v.withUnsafeMutableBufferPointer { vb in

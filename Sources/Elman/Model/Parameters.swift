@@ -109,10 +109,10 @@ public struct Parameters<T: ElmanFloat>: Equatable, Sendable {
 extension Parameters {
     /// ‖·‖₂ of each tensor, in layout order, under its short name (U_l0, W_l0, b_l0, V, c).
     public func tensorNorms() -> [(name: String, norm: Double)] {
-        layout.entries.map { e in
-            var sum = 0.0
-            for i in e.offset..<(e.offset + e.count) { let v = Double(values[i]); sum += v * v }
-            return (e.id.shortName, sum.squareRoot())
+        values.withUnsafeBufferPointer { all in
+            layout.entries.map { e in
+                (e.id.shortName, euclideanNorm(UnsafeBufferPointer(rebasing: all[e.offset..<(e.offset + e.count)])))
+            }
         }
     }
 }
