@@ -1,5 +1,6 @@
 import ArgumentParser
 import Elman
+import RealModule
 
 struct DiagnoseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,7 +69,7 @@ struct DiagnoseCommand: ParsableCommand {
 
     static func plot(_ report: GradientFlowReport, title: String) -> String {
         let lags = report.lagRatios.indices
-        let fitted = lags.map { (x: Double($0), y: pow(report.decayPerStep, $0)) }
+        let fitted = lags.map { (x: Double($0), y: Double.pow(report.decayPerStep, Double($0))) }
         return LinePlot.svg([LinePlot.Panel(
             title: "gradient flow: \(title) — \(report.verdict.rawValue)", xLabel: "lag t − k (steps back in time)",
             yLabel: "‖∂L_t/∂s_k‖ relative to lag 0 (log scale)", logY: true,
@@ -76,13 +77,7 @@ struct DiagnoseCommand: ParsableCommand {
                            points: lags.map { (x: Double($0), y: report.lagRatios[$0]) }),
                      .init(name: "fit: \(fixed(report.decayPerStep, 3))^lag", color: LinePlot.colors[1], points: fitted),
                      .init(name: "the seed's Wᵗ⁻ᵏ view: ρ(W)^lag = \(fixed(report.spectralRadius, 3))^lag", color: LinePlot.colors[2],
-                           points: lags.map { (x: Double($0), y: pow(report.spectralRadius, $0)) })])])
+                           points: lags.map { (x: Double($0), y: Double.pow(report.spectralRadius, Double($0))) })])])
     }
-}
-
-private func pow(_ x: Double, _ n: Int) -> Double {
-    var r = 1.0
-    for _ in 0..<n { r *= x }
-    return r
 }
 
