@@ -3,6 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Elman",
+    platforms: [.macOS(.v15)],  // Synchronization's atomics (the recurrence's lanes)
     products: [
         .library(name: "Elman", targets: ["Elman"]),
         .executable(name: "elman", targets: ["elman"]),

@@ -22,6 +22,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Layers L.") var layers: Int = 1
     @Option(help: "Timed training steps (after 2 warm-up steps).") var steps: Int = 20
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Also print the wall time of each phase of the step (mean over the timed steps).") var phases = false
 
     func run() throws {
         if let error = Backend.requestError { throw ElmanError(error) }
@@ -45,8 +46,11 @@ struct BenchCommand: ParsableCommand {
         let tokens = (0..<(seq * batch * (steps + 3) + 1)).map { _ in Int32(g.next() % UInt64(vocab)) }
         let vocabulary = Vocabulary(level: .word, symbols: (0..<vocab).map { "s\($0)" })
         let trainer = try Trainer(options: options, vocabulary: vocabulary, train: tokens, validation: [])
+        let timer = phases ? PhaseTimer() : nil
+        trainer.phaseTimer = timer
         var times: [Double] = []
         for i in 0..<(steps + 2) {
+            if i == 2 { timer?.reset() }
             let start = monotonicSeconds()
             try trainer.trainStep()
             if i >= 2 { times.append(monotonicSeconds() - start) }
@@ -75,6 +79,14 @@ struct BenchCommand: ParsableCommand {
                   + "\(fixed(gflops, 1)) GFLOP/s (\(fixed(100 * gflops / sgemm, 0))% of sgemm \(fixed(sgemm, 1)) GFLOP/s)")
             print("peak memory \(fixed(Double(peakRSS) / 1048576, 1)) MiB; parameters, gradient, Adam moments and "
                   + "activations: \(fixed(Double(trainer.trainingBytes) / 1048576, 1)) MiB")
+            if let timer {
+                let total = timer.totals.reduce(0) { $0 + $1.seconds }
+                let width = timer.totals.map(\.phase.count).max() ?? 0
+                for (phase, seconds) in timer.totals {
+                    print("  \(pad(phase, width))  \(padLeft(fixed(seconds / Double(steps) * 1000, 3), 8)) ms  "
+                          + "\(padLeft(fixed(100 * seconds / total, 1), 5))%")
+                }
+            }
         }
     }
 }

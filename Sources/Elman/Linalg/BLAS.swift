@@ -15,10 +15,25 @@ public struct BLASLibrary: Sendable {
         Int32, Int32, Int32, Int32, Int32, Int32, Double, UnsafePointer<Double>?, Int32,
         UnsafePointer<Double>?, Int32, Double, UnsafeMutablePointer<Double>?, Int32) -> Void
 
+    typealias SetThreads = @convention(c) (Int32) -> Void
+    typealias GetThreads = @convention(c) () -> Int32
+
     /// The file it was loaded from.
     public let path: String
     let sgemm: SGEMM
     let dgemm: DGEMM
+    /// OpenBLAS's thread-count control, when the library has it.
+    let setThreads: SetThreads?
+    let getThreads: GetThreads?
+
+    /// Runs `body` with the library's own threading set to `threads`, then restores it (a no-op
+    /// without OpenBLAS's control). Process-wide: for the sgemm reference of `elman bench`.
+    func withThreads<R>(_ threads: Int, _ body: () -> R) -> R {
+        guard let set = setThreads, let saved = getThreads?() else { return body() }
+        set(Int32(threads))
+        defer { set(saved) }
+        return body()
+    }
 
     static let rowMajor: Int32 = 101
     static func code(_ t: Transpose) -> Int32 { t == .none ? 111 : 112 }
@@ -30,8 +45,11 @@ public struct BLASLibrary: Sendable {
             dlclose(handle)
             return nil
         }
+        let set = dlsym(handle, "openblas_set_num_threads"), get = dlsym(handle, "openblas_get_num_threads")
         return BLASLibrary(
-            path: path, sgemm: unsafeBitCast(s, to: SGEMM.self), dgemm: unsafeBitCast(d, to: DGEMM.self))
+            path: path, sgemm: unsafeBitCast(s, to: SGEMM.self), dgemm: unsafeBitCast(d, to: DGEMM.self),
+            setThreads: set.map { unsafeBitCast($0, to: SetThreads.self) },
+            getThreads: get.map { unsafeBitCast($0, to: GetThreads.self) })
     }
 
     /// Names tried in order when `ELMAN_BLAS` is unset.
@@ -54,13 +72,34 @@ public enum Backend {
     public static let blas: BLASLibrary? = selection.library
 
     /// A problem with an explicit `ELMAN_BLAS` request (the process then runs on the portable kernels).
-    public static let requestError: String? = selection.error
+    public static let requestError: String? = {
+        if let error = selection.error { return error }
+        guard ["", "lanes", "blas"].contains(threadingRequest) else {
+            return "ELMAN_THREADING=\(threadingRequest): expected 'lanes' (Elman's own threads, the default) or 'blas'"
+        }
+        return nil
+    }()
 
-    /// A one-line description, e.g. "cblas (libopenblas.so.0)" or "builtin (portable Swift)".
+    /// Whether Elman splits the work over its own ``Lanes`` (one per core) and calls the BLAS on one
+    /// thread per lane: with two or more cores, when the BLAS's thread count can be set (OpenBLAS) or with
+    /// the portable kernels. `ELMAN_THREADING=blas` leaves the products to the BLAS's threads instead, and
+    /// the recurrence then runs on one thread (the behaviour before the lanes, kept for comparison).
+    public static let ownsThreads: Bool = {
+        guard threadingRequest != "blas", Lanes.shared != nil else { return false }
+        guard let blas else { return true }
+        guard let set = blas.setThreads else { return false }
+        set(1)
+        return true
+    }()
+
+    /// A one-line description, e.g. "cblas (libopenblas.so.0) · 2 lanes" or "builtin (portable Swift) · 2 lanes".
     public static var description: String {
-        if let blas { return "cblas (\(blas.path))" }
-        return "builtin (portable Swift)"
+        let library = blas.map { "cblas (\($0.path))" } ?? "builtin (portable Swift)"
+        if ownsThreads, let lanes = Lanes.shared { return library + " · \(lanes.count) lanes" }
+        return blas == nil ? library : library + " · BLAS threads"
     }
+
+    private static let threadingRequest = getenv("ELMAN_THREADING").map { String(cString: $0) } ?? ""
 
     private static let selection: (library: BLASLibrary?, error: String?) = {
         let request = getenv("ELMAN_BLAS").map { String(cString: $0) } ?? ""

@@ -3,7 +3,7 @@ import RealModule
 extension Double: ElmanFloat {
     public static var dtypeName: String { "F64" }
 
-    public static func gemm(
+    public static func directGEMM(
         _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
         alpha: Double, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int

@@ -15,8 +15,10 @@ public protocol ElmanFloat: BinaryFloatingPoint, Real, Sendable where RawSignifi
     /// The safetensors dtype name ("F32" or "F64").
     static var dtypeName: String { get }
 
-    /// C = alpha·op(A)·op(B) + beta·C, row-major. op(A): m×k, op(B): k×n, C: m×n.
-    static func gemm(
+    /// C = alpha·op(A)·op(B) + beta·C, row-major, by the backend called directly: on the calling thread
+    /// when Elman owns the threads (``Backend/ownsThreads``), else threaded by the BLAS itself. Callers
+    /// use ``gemm(_:_:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``, which splits large products over the lanes.
+    static func directGEMM(
         _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
         alpha: Self, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)

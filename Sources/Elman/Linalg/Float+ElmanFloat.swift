@@ -1,13 +1,12 @@
 // The Float and Double conformances are the only places where the kernels meet a concrete type; each
 // forwards to the BLAS (GEMM), to the SIMD kernels (tanh, softmax) or to the portable kernels, specialized here.
 
-import Dispatch
 import RealModule
 
 extension Float: ElmanFloat {
     public static var dtypeName: String { "F32" }
 
-    public static func gemm(
+    public static func directGEMM(
         _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
@@ -18,7 +17,7 @@ extension Float: ElmanFloat {
                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         } else {
             PortableSGEMM.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                               beta: beta, c: c, ldc: ldc)
+                               beta: beta, c: c, ldc: ldc, cores: Backend.ownsThreads ? 1 : PortableSGEMM.threads)
         }
     }
 
@@ -36,22 +35,11 @@ extension Float: ElmanFloat {
         _ logits: UnsafeMutablePointer<Float>, rows: Int, classes: Int,
         targets: UnsafePointer<Int32>, weights: UnsafePointer<Float>
     ) -> Double {
-        // Rows are independent: large ones (word-level vocabularies, long chunks) are split across the cores.
-        let parts = min(PortableSGEMM.threads, rows * classes / (1 << 17), rows)
-        guard parts >= 2 else {
-            return VectorMath.softmaxCrossEntropy(logits, rows: rows, classes: classes, targets: targets, weights: weights)
+        // Rows are independent: a chunk's rows are split over the lanes.
+        LaneSplit.sum(rows: rows, width: classes) { r in
+            VectorMath.softmaxCrossEntropy(logits + r.lowerBound * classes, rows: r.count, classes: classes,
+                                           targets: targets + r.lowerBound, weights: weights + r.lowerBound)
         }
-        let chunk = (rows + parts - 1) / parts
-        var totals = [Double](repeating: 0, count: parts)
-        totals.withUnsafeMutableBufferPointer { out in
-            let job = RowSplit(logits: logits, targets: targets, weights: weights, totals: out.baseAddress.unsafelyUnwrapped)
-            DispatchQueue.concurrentPerform(iterations: parts) { i in
-                let lo = i * chunk, count = max(0, min(rows, lo + chunk) - lo)  // disjoint rows and one total each
-                job.totals[i] = VectorMath.softmaxCrossEntropy(job.logits + lo * classes, rows: count, classes: classes,
-                                                               targets: job.targets + lo, weights: job.weights + lo)
-            }
-        }
-        return totals.reduce(0, +)
     }
 
     public static func sigmoidCrossEntropy(
@@ -86,12 +74,4 @@ extension Float: ElmanFloat {
     ) {
         Portable.scatterAddRows(src, cols: cols, indices: indices, count: count, into: table)
     }
-}
-
-/// The pointers of one row-split softmax: each part reads and writes its own rows and its own total.
-private struct RowSplit: @unchecked Sendable {
-    let logits: UnsafeMutablePointer<Float>
-    let targets: UnsafePointer<Int32>
-    let weights: UnsafePointer<Float>
-    let totals: UnsafeMutablePointer<Double>
 }

@@ -16,10 +16,11 @@ enum PortableSGEMM {
         return max(1, min(ProcessInfo.processInfo.activeProcessorCount, 16))
     }()
 
+    /// `cores` bounds the parts the product is split into (1: the calling thread only).
     static func gemm(
         _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cores: Int = threads
     ) {
         guard m > 0, n > 0 else { return }
         if m < 4 || n < 8 || k < 8 {  // gemv-like shapes: packing would cost as much as the product
@@ -30,7 +31,7 @@ enum PortableSGEMM {
         let op = Operands(transA: transA, transB: transB, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
                           alpha: alpha, beta: beta, k: k)
         let work = m * n * k
-        let parts = work >= 1 << 20 ? min(threads, max(1, work >> 19)) : 1
+        let parts = work >= 1 << 20 ? min(cores, max(1, work >> 19)) : 1
         if parts == 1 {
             op.run(rows: 0..<m, cols: 0..<n)
             return

@@ -24,17 +24,46 @@ enum VectorMath {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
     }
 
-    /// The first `count` (< 16) elements, the rest of the lanes set to `fill`.
+    /// The first `count` (< 16) elements, the rest of the lanes set to `fill`. One copy and one load:
+    /// setting lanes one by one stalls on every store (store-to-load forwarding fails).
     @inline(__always)
     static func loadPartial(_ p: UnsafePointer<Float>, _ count: Int, fill: Float) -> V {
         var v = V(repeating: fill)
-        for i in 0..<count { v[i] = p[i] }
+        withUnsafeMutableBytes(of: &v) { $0.baseAddress.unsafelyUnwrapped.copyMemory(from: p, byteCount: count * 4) }
         return v
     }
 
     @inline(__always)
     static func storePartial(_ v: V, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
-        for i in 0..<count { p[i] = v[i] }
+        withUnsafeBytes(of: v) { UnsafeMutableRawPointer(p).copyMemory(from: $0.baseAddress.unsafelyUnwrapped, byteCount: count * 4) }
+    }
+
+    /// The lane-wise larger of a and b. The standard library's `pointwiseMax` is generic and runs lane by
+    /// lane through memory; a compare and a blend are two instructions.
+    /// (Concrete types on purpose: in a generic function `.<` binds to the generic lane-by-lane version.)
+    @inline(__always) static func larger(_ a: V, _ b: V) -> V { a.replacing(with: b, where: a .< b) }
+    @inline(__always) static func larger(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        a.replacing(with: b, where: a .< b)
+    }
+    @inline(__always) static func larger(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> {
+        a.replacing(with: b, where: a .< b)
+    }
+    @inline(__always) static func larger(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> SIMD2<Float> {
+        a.replacing(with: b, where: a .< b)
+    }
+
+    /// The largest lane, by halving (SIMD16's `max()` also reads the lanes one by one through memory).
+    @inline(__always)
+    static func largest(_ v: V) -> Float {
+        let a = larger(v.lowHalf, v.highHalf), b = larger(a.lowHalf, a.highHalf), c = larger(b.lowHalf, b.highHalf)
+        return Swift.max(c[0], c[1])
+    }
+
+    /// The sum of the lanes, by halving.
+    @inline(__always)
+    static func laneSum(_ v: V) -> Float {
+        let a = v.lowHalf + v.highHalf, b = a.lowHalf + a.highHalf, c = b.lowHalf + b.highHalf
+        return c[0] + c[1]
     }
 
     @inline(__always)
@@ -115,9 +144,9 @@ enum VectorMath {
             // m = max_j g_j
             var mv = V(repeating: -.infinity)
             var j = 0
-            while j < full { mv = pointwiseMax(mv, load(g + j)); j += 16 }
-            if tail > 0 { mv = pointwiseMax(mv, loadPartial(g + full, tail, fill: -.infinity)) }
-            let m = mv.max()
+            while j < full { mv = larger(mv, load(g + j)); j += 16 }
+            if tail > 0 { mv = larger(mv, loadPartial(g + full, tail, fill: -.infinity)) }
+            let m = largest(mv)
             let y = Int(targets[r])
             let shiftedTarget = g[y] - m
             // g_j ← e^{g_j − m}, Σ
@@ -135,7 +164,7 @@ enum VectorMath {
                 storePartial(e, g + full, tail)
                 sv += e
             }
-            let sum = sv.sum()
+            let sum = laneSum(sv)
             // CE = log Σ_j e^{g_j − m} − (g_y − m)   (Eqs. 23, 34)
             total += Double(w) * (Double(sum).log() - Double(shiftedTarget))
             let scale = V(repeating: w / sum)

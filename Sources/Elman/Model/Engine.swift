@@ -16,6 +16,8 @@ public final class Engine<T: ElmanFloat> {
     public let config: ModelConfig
     private let layout: ParameterLayout
     private var workspace: Workspace<T>?
+    /// When set, every pass adds the time of each of its phases to it.
+    public var phaseTimer: PhaseTimer?
 
     public init(config: ModelConfig) throws {
         try config.validate()
@@ -37,7 +39,9 @@ public final class Engine<T: ElmanFloat> {
     /// `gradient` is overwritten (resized to the model's layout if needed).
     public func gradient(_ params: Parameters<T>, _ batch: Batch<T>, reduction: Reduction = .sum,
                          into gradient: inout Parameters<T>) throws -> Evaluation<T> {
+        phaseTimer?.start()
         let (ws, weight) = try prepare(params, batch, reduction)
+        phaseTimer?.lap("copy batch in")
         if gradient.config != config { gradient = Parameters(config: config) }
         return params.values.withUnsafeBufferPointer { pb in
             gradient.values.withUnsafeMutableBufferPointer { gb in
@@ -45,6 +49,7 @@ public final class Engine<T: ElmanFloat> {
                 let result = forward(p, ws, weight: weight)
                 let g = gb.baseAddress.unsafelyUnwrapped
                 g.update(repeating: 0, count: gb.count)
+                phaseTimer?.lap("zero gradient")
                 backward(p, g, ws)
                 return result
             }
@@ -131,6 +136,7 @@ public final class Engine<T: ElmanFloat> {
         let g = ws.logits.pointer  // T·N×C
         let rows = ws.steps * ws.size
         // (4) loss fused with dG, in place   (Eqs. 77–78, 92)
+        phaseTimer?.lap("output projection G = S·V")
         let loss: Double
         switch config.head {
         case .softmax:
@@ -140,6 +146,7 @@ public final class Engine<T: ElmanFloat> {
             loss = T.sigmoidCrossEntropy(g, rows: rows, targets: ws.binaryTargets.pointer,
                                          weights: ws.weights.pointer)
         }
+        phaseTimer?.lap("softmax + cross-entropy + dG")
         return Evaluation(loss: loss, weight: weight, finalState: final)
     }
 
@@ -166,13 +173,10 @@ public final class Engine<T: ElmanFloat> {
                        beta: 0, c: z, ldc: h)
             }
             if config.bias { T.addRowVector(z, rows: rows, cols: h, p + layout.offset(.hiddenBias(layer: l))) }
+            phaseTimer?.lap("input projection X·U + b")
             // (2) the recurrence: Z(t) += S(t−1)·W; S(t) = f(Z(t))   (Eqs. 74–75)
-            for t in 1...steps {
-                let zt = s + t * n * h
-                T.gemm(.none, .none, m: n, n: h, k: h, alpha: 1, a: zt - n * h, lda: h, b: w, ldb: h,
-                       beta: 1, c: zt, ldc: h)  // S(t−1): N×H, W: H×H
-                T.activate(config.nonlinearity, zt, count: n * h)
-            }
+            Recurrence.forward(config.nonlinearity, states: s, w: w, steps: steps, rows: n, hidden: h)
+            phaseTimer?.lap("forward recurrence")
         }
         // (3) output projection for all steps: G = S(1..T)·V (+ c)   (Eq. 76)
         let top = ws.states[config.layers - 1].pointer + n * h  // T·N×H
@@ -205,18 +209,13 @@ public final class Engine<T: ElmanFloat> {
         var dBelow = ws.gradBelow.pointer
         T.gemm(.none, .transposed, m: rows, n: h, k: c, alpha: 1, a: dG, lda: c,
                b: p + layout.offset(.outputWeights), ldb: c, beta: 0, c: dS, ldc: h)  // dG: T·N×C, Vᵀ: C×H
+        phaseTimer?.lap("dV, dc, dS = dG·Vᵀ")
         for l in stride(from: config.layers - 1, through: 0, by: -1) {
             let s = ws.states[l].pointer
             let w = p + layout.offset(.recurrentWeights(layer: l))
             // (7) dZ(t) = (dS(t) + dZ(t+1)·Wᵀ) ∘ f′(S(t)), in place over dS   (Eqs. 107–109, corrected)
-            for t in stride(from: steps, through: 1, by: -1) {
-                let dZt = dS + (t - 1) * n * h
-                if t < steps {
-                    T.gemm(.none, .transposed, m: n, n: h, k: h, alpha: 1, a: dZt + n * h, lda: h, b: w, ldb: h,
-                           beta: 1, c: dZt, ldc: h)  // dZ(t+1): N×H, Wᵀ: H×H
-                }
-                T.multiplyByDerivative(config.nonlinearity, dZt, output: s + t * n * h, count: n * h)
-            }
+            Recurrence.backward(config.nonlinearity, grad: dS, states: s, w: w, steps: steps, rows: n, hidden: h)
+            phaseTimer?.lap("backward recurrence")
             let dZ = UnsafePointer(dS)  // T·N×H
             // (8) dW = S(0..T−1)ᵀ·dZ(1..T) (Eq. 112 summed), db = column sums of dZ
             T.gemm(.transposed, .none, m: h, n: h, k: rows, alpha: 1, a: s, lda: h, b: dZ, ldb: h, beta: 1,
@@ -224,6 +223,7 @@ public final class Engine<T: ElmanFloat> {
             if config.bias {
                 T.accumulateColumnSums(dZ, rows: rows, cols: h, into: grad + layout.offset(.hiddenBias(layer: l)))
             }
+            phaseTimer?.lap("dW, db")
             // (9) dU = X(1..T)ᵀ·dZ (Eq. 114 summed): a scatter-add of rows for tokens
             let dU = grad + layout.offset(.inputWeights(layer: l))
             if l == 0 {
@@ -242,6 +242,7 @@ public final class Engine<T: ElmanFloat> {
                        b: p + layout.offset(.inputWeights(layer: l)), ldb: h, beta: 0, c: dBelow, ldc: h)
                 swap(&dS, &dBelow)
             }
+            phaseTimer?.lap("dU")
         }
     }
 }

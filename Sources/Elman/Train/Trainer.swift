@@ -39,6 +39,12 @@ public final class Trainer {
     private let validationTokens: [Int32]
     private var hidden: [Float]?
     private let engine: Engine<Float>
+
+    /// When set, each training step adds the time of each of its phases to it (`elman bench --phases`).
+    public var phaseTimer: PhaseTimer? {
+        get { engine.phaseTimer }
+        set { engine.phaseTimer = newValue }
+    }
     private var gradient: Parameters<Float>
 
     public init(options: TrainingOptions, vocabulary: Vocabulary, train: [Int32], validation: [Int32]) throws {
@@ -72,6 +78,7 @@ public final class Trainer {
         let result = try engine.gradient(params, batch, reduction: .mean, into: &gradient)
         let parameterNorms = recordsParameterNorms ? gradient.tensorNorms() : []
         let (norm, clipped) = Clipping.apply(options, to: &gradient.values)  // discarded below if not finite
+        engine.phaseTimer?.lap("clip")
         let lr = options.learningRate(at: step) * learningRateScale
         step += 1
         tokensSeen += options.seq * options.batch
@@ -87,6 +94,7 @@ public final class Trainer {
             return StepReport(loss: result.loss, gradientNorm: norm, clipped: clipped, accepted: false, learningRate: lr)
         }
         hidden = result.finalState
+        engine.phaseTimer?.lap("Adam update (guarded)")
         return StepReport(loss: result.loss, gradientNorm: norm, clipped: clipped, accepted: true, learningRate: lr,
                           parameterNorms: parameterNorms)
     }

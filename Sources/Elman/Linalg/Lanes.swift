@@ -1,0 +1,130 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// P lanes of work in lock step, one per core: the calling thread is lane 0, persistent worker threads are
+/// lanes 1…P−1, and ``barrier()`` holds each lane until all have reached it.
+///
+/// Built for the step-by-step recurrence (DESIGN.md §4, step 2): each of its T small products is split
+/// between the lanes and a step costs one barrier (about a microsecond) instead of a hand-off to a BLAS's
+/// thread pool, whose threads also keep spinning between calls and took a quarter of the samples of a
+/// profile at H = 256. The hoisted products and the softmax are split over the same lanes, so one set of
+/// threads does all the work. Between jobs a worker spins for about 50 µs, then sleeps.
+///
+/// Hand-written because neither Dispatch nor the standard library offers a reusable spin barrier, and
+/// `DispatchQueue.concurrentPerform` costs several microseconds of scheduling per call.
+final class Lanes: @unchecked Sendable {
+    /// The process's lanes, one per core (`ELMAN_THREADS`), or nil with one core.
+    static let shared: Lanes? = PortableSGEMM.threads >= 2 ? Lanes(count: PortableSGEMM.threads) : nil
+
+    /// P, the number of lanes.
+    let count: Int
+    private let generation = Atomic<Int>(0)  // bumped once per job by lane 0
+    private let finished = Atomic<Int>(0)  // lanes 1…P−1 that finished a job, over all jobs
+    private let arrivals = Atomic<Int>(0)  // barrier: lanes arrived in this phase
+    private let phase = Atomic<Int>(0)  // barrier: completed phases
+    private let workers: [Worker]
+    private let owner = Mutex<Bool>(false)  // one job at a time; a busy team is reported, not waited for
+    nonisolated(unsafe) private var job: ((Int) -> Void)?
+
+    /// A worker's way to sleep and be woken without a lost wake-up.
+    private final class Worker: Sendable {
+        let sleeping = Atomic<Bool>(false)
+        let wake = DispatchSemaphore(value: 0)
+    }
+
+    private init(count: Int) {
+        self.count = count
+        workers = (1..<count).map { _ in Worker() }
+        for lane in 1..<count {
+            Thread { [unowned(unsafe) self] in self.serve(lane: lane) }.start()
+        }
+    }
+
+    /// Runs `body(lane)` for every lane, lane 0 on the calling thread, and returns when all have returned.
+    /// Returns false without running anything if another thread is using the lanes.
+    func run(_ body: (_ lane: Int) -> Void) -> Bool {
+        let acquired = owner.withLock { busy in
+            if busy { return false }
+            busy = true
+            return true
+        }
+        guard acquired else { return false }
+        defer { owner.withLock { $0 = false } }
+        withoutActuallyEscaping(body) { body in
+            job = body
+            let mine = generation.add(1, ordering: .sequentiallyConsistent).newValue
+            for worker in workers where worker.sleeping.exchange(false, ordering: .sequentiallyConsistent) {
+                worker.wake.signal()
+            }
+            body(0)
+            let expected = mine * (count - 1)
+            var spins = 0
+            while finished.load(ordering: .acquiring) != expected { Lanes.pause(&spins) }
+            job = nil
+        }
+        return true
+    }
+
+    /// Waits until every lane of the running job has called it (a sense-reversing barrier).
+    func barrier() {
+        let current = phase.load(ordering: .acquiring)
+        if arrivals.add(1, ordering: .acquiringAndReleasing).newValue == count {
+            arrivals.store(0, ordering: .relaxed)
+            phase.store(current + 1, ordering: .releasing)
+        } else {
+            var spins = 0
+            while phase.load(ordering: .acquiring) == current { Lanes.pause(&spins) }
+        }
+    }
+
+    /// A worker's loop: wait for the next generation, run its lane of the job, report it finished.
+    private func serve(lane: Int) {
+        let me = workers[lane - 1]
+        var seen = 0
+        while true {
+            var spins = 0
+            while generation.load(ordering: .acquiring) == seen && spins < Lanes.spinsBeforeSleep {
+                Lanes.pause(&spins)
+            }
+            if generation.load(ordering: .acquiring) == seen {
+                me.sleeping.store(true, ordering: .sequentiallyConsistent)
+                if generation.load(ordering: .sequentiallyConsistent) == seen {
+                    me.wake.wait()  // lane 0 bumps the generation, sees `sleeping` and signals
+                } else if !me.sleeping.exchange(false, ordering: .sequentiallyConsistent) {
+                    me.wake.wait()  // lane 0 took the flag first: consume its signal
+                }
+            }
+            seen = generation.load(ordering: .acquiring)
+            job?(lane)
+            finished.add(1, ordering: .releasing)
+        }
+    }
+
+    /// About 50 µs of spinning before a worker sleeps: longer than the gaps between the split parts of
+    /// one training step, far shorter than anything else the process might do with the cores.
+    private static let spinsBeforeSleep = 20_000
+
+    /// Busy-waits politely: every 1024 spins, give the core to whoever else needs it.
+    @inline(__always)
+    private static func pause(_ spins: inout Int) {
+        spins += 1
+        if spins & 1023 == 0 { sched_yield() }
+    }
+}
+
+/// The rows (or columns) of one lane when `extent` of them are split over `parts` lanes in blocks whose
+/// boundaries are multiples of `align`; lanes past `parts` get none.
+func laneRange(_ lane: Int, of parts: Int, extent: Int, align: Int) -> Range<Int> {
+    guard lane < parts else { return extent..<extent }
+    func boundary(_ i: Int) -> Int { i == parts ? extent : min(extent, (i * extent / parts + align / 2) / align * align) }
+    return boundary(lane)..<max(boundary(lane), boundary(lane + 1))
+}
