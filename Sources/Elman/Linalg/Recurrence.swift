@@ -5,29 +5,35 @@ enum Recurrence {
     /// The forward recurrence of one layer (Eqs. 74–75), in place: for t = 1…T, Z(t) += S(t−1)·W and
     /// S(t) = f(Z(t)). `states`: (T+1)·N×H with N = `rows`, S(0) and Z(1..T) on entry, S(0..T) on return.
     /// `w`: H×H. Split by columns over the lanes when a step is large enough (``LaneSplit``).
+    /// Returns the number of lanes that ran it.
+    @discardableResult
     static func forward<T: ElmanFloat>(
         _ f: Nonlinearity, states: UnsafeMutablePointer<T>, w: UnsafePointer<T>, steps: Int, rows: Int, hidden: Int
-    ) {
+    ) -> Int {
         if let lanes = splitLanes(rows: rows, hidden: hidden), lanes.run({ lane in
             forwardColumns(f, states: states, w: w, steps: steps, rows: rows, hidden: hidden,
                            cols: laneRange(lane, of: lanes.count, extent: hidden, align: 16), sync: lanes.barrier)
-        }) { return }
+        }) { return lanes.count }
         forwardColumns(f, states: states, w: w, steps: steps, rows: rows, hidden: hidden, cols: 0..<hidden, sync: {})
+        return 1
     }
 
     /// The backward recurrence of one layer (Eqs. 107–109, corrected), in place: for t = T…1,
     /// dZ(t) = (dS(t) + dZ(t+1)·Wᵀ) ∘ f′(S(t)). `grad`: T·N×H, dS(1..T) on entry, dZ(1..T) on return.
     /// `states`: S(0..T) as the forward recurrence left it. `w`: H×H.
+    /// Returns the number of lanes that ran it.
+    @discardableResult
     static func backward<T: ElmanFloat>(
         _ f: Nonlinearity, grad: UnsafeMutablePointer<T>, states: UnsafePointer<T>, w: UnsafePointer<T>,
         steps: Int, rows: Int, hidden: Int
-    ) {
+    ) -> Int {
         if let lanes = splitLanes(rows: rows, hidden: hidden), lanes.run({ lane in
             backwardColumns(f, grad: grad, states: states, w: w, steps: steps, rows: rows, hidden: hidden,
                             cols: laneRange(lane, of: lanes.count, extent: hidden, align: 16), sync: lanes.barrier)
-        }) { return }
+        }) { return lanes.count }
         backwardColumns(f, grad: grad, states: states, w: w, steps: steps, rows: rows, hidden: hidden,
                         cols: 0..<hidden, sync: {})
+        return 1
     }
 
     /// The lanes to split a step of N·H² multiply-adds over, or nil to stay on this thread.

@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+@testable import Elman
+
+/// Elman's own threads: the lanes and barrier, and every computation split over them against the same
+/// computation written as plain loops. Other suites use the lanes concurrently, so a run that finds them
+/// busy (and falls back to one thread) is retried until one has really been split.
+@Suite struct LanesTests {
+    /// Runs `body` on the lanes, retrying while another test holds them; false on a one-core machine.
+    static func onLanes(_ body: (Int) -> Void) -> Bool {
+        guard let lanes = Lanes.shared else { return false }
+        for _ in 0..<100_000 {  // up to about 10 s
+            if lanes.run(body) { return true }
+            usleep(100)
+        }
+        return false
+    }
+
+    @Test func laneRangesTileTheExtentInOrder() {
+        for extent in [0, 1, 15, 16, 17, 100, 256, 1000] {
+            for parts in 1...5 {
+                for align in [1, 16] {
+                    var next = 0
+                    for lane in 0..<(parts + 2) {  // lanes past `parts` get nothing
+                        let r = laneRange(lane, of: parts, extent: extent, align: align)
+                        #expect(r.lowerBound == next || r.isEmpty, "extent \(extent) parts \(parts) lane \(lane)")
+                        if !r.isEmpty {
+                            #expect(r.lowerBound % align == 0)
+                            next = r.upperBound
+                        }
+                    }
+                    #expect(next == extent, "extent \(extent) parts \(parts) align \(align)")
+                }
+            }
+        }
+    }
+
+    @Test func everyLaneRunsOnceAndTheBarrierHoldsThemInStep() throws {
+        guard let lanes = Lanes.shared else { return }  // one core: nothing to split
+        let p = lanes.count, steps = 500
+        // Each lane writes its slot of step t, meets the others, then checks every slot of step t.
+        let written = UnsafeMutablePointer<Int>.allocate(capacity: p * steps)
+        let failures = UnsafeMutablePointer<Int>.allocate(capacity: p)
+        let runs = UnsafeMutablePointer<Int>.allocate(capacity: p)
+        defer { written.deallocate(); failures.deallocate(); runs.deallocate() }
+        written.initialize(repeating: -1, count: p * steps)
+        failures.initialize(repeating: 0, count: p)
+        runs.initialize(repeating: 0, count: p)
+        let ran = Self.onLanes { lane in
+            runs[lane] += 1
+            for t in 0..<steps {
+                written[t * p + lane] = t
+                lanes.barrier()
+                for other in 0..<p where written[t * p + other] != t { failures[lane] += 1 }
+                lanes.barrier()  // nobody runs ahead into step t + 1 while another still reads step t
+            }
+        }
+        #expect(ran)
+        #expect((0..<p).allSatisfy { runs[$0] == 1 })
+        #expect((0..<p).allSatisfy { failures[$0] == 0 })
+    }
+
+    @Test func aBusyTeamIsReportedNotWaitedFor() {
+        guard let lanes = Lanes.shared else { return }
+        var nested = [Bool?](repeating: nil, count: lanes.count)
+        nested.withUnsafeMutableBufferPointer { nested in
+            #expect(Self.onLanes { lane in nested[lane] = lanes.run { _ in } })
+        }
+        #expect(nested.allSatisfy { $0 == false })
+    }
+
+    /// Products large enough to be split, along C's columns (n ≥ m) and rows (m > n), every transpose.
+    @Test(arguments: [Transpose.none, .transposed], [Transpose.none, .transposed])
+    func splitProductsMatchATripleLoop(transA: Transpose, transB: Transpose) {
+        var g = SeededGenerator(seed: 7)
+        for (m, n, k) in [(40, 300, 70), (333, 50, 90), (200, 200, 200)] {
+            let lda = (transA == .none ? k : m) + 1, ldb = (transB == .none ? n : k) + 3, ldc = n + 2
+            let a = (0..<((transA == .none ? m : k) * lda)).map { _ in g.nextUnit() * 2 - 1 }
+            let b = (0..<((transB == .none ? k : n) * ldb)).map { _ in g.nextUnit() * 2 - 1 }
+            let c0 = (0..<(m * ldc)).map { _ in g.nextUnit() * 2 - 1 }
+            var expected = c0
+            for i in 0..<m {
+                for j in 0..<n {
+                    var s = 0.0
+                    for p in 0..<k {
+                        s += (transA == .none ? a[i * lda + p] : a[p * lda + i]) * (transB == .none ? b[p * ldb + j] : b[j * ldb + p])
+                    }
+                    expected[i * ldc + j] = 0.5 * s + 0.25 * c0[i * ldc + j]
+                }
+            }
+            var c = c0
+            Double.gemm(transA, transB, m: m, n: n, k: k, alpha: 0.5, a: a, lda: lda, b: b, ldb: ldb, beta: 0.25,
+                        c: &c, ldc: ldc)
+            let worstDouble = zip(c, expected).map { abs($0 - $1) }.max() ?? 0
+            #expect(worstDouble < 1e-12, "Double \(m)×\(n)×\(k)")
+            var cf = c0.map(Float.init)
+            let af = a.map(Float.init), bf = b.map(Float.init)
+            Float.gemm(transA, transB, m: m, n: n, k: k, alpha: 0.5, a: af, lda: lda, b: bf, ldb: ldb, beta: 0.25,
+                       c: &cf, ldc: ldc)
+            let worstFloat = zip(cf, expected).map { abs(Double($0) - $1) }.max() ?? 0
+            #expect(worstFloat < 1e-4, "Float \(m)×\(n)×\(k)")  // k ≤ 200 terms of magnitude ≤ 0.5
+            // Columns beyond n (the padding of ldc) are untouched.
+            for i in 0..<m { #expect(cf[i * ldc + n] == Float(c0[i * ldc + n])) }
+        }
+    }
+
+    /// The split recurrence, forward and backward, equals the plain loops of Eqs. 74–75 and 107–109 to
+    /// rounding, for H a multiple of 16 and not, tanh and relu; and it really was split.
+    @Test(arguments: [(rows: 16, hidden: 96), (rows: 12, hidden: 100), (rows: 33, hidden: 64)], Nonlinearity.allCases)
+    func splitRecurrenceMatchesThePlainLoops(shape: (rows: Int, hidden: Int), f: Nonlinearity) {
+        let (n, h, steps) = (shape.rows, shape.hidden, 7)
+        var g = SeededGenerator(seed: UInt64(n * h))
+        let w = (0..<(h * h)).map { _ in (g.nextUnit() * 2 - 1) * 1.5 / Double(h).squareRoot() }
+        let z = (0..<((steps + 1) * n * h)).map { _ in g.nextUnit() * 2 - 1 }  // S(0), then Z(1..T)
+        let dS = (0..<(steps * n * h)).map { _ in g.nextUnit() * 2 - 1 }
+        // Reference: the loops, one element at a time.
+        var s = z
+        for t in 1...steps {
+            for r in 0..<n {
+                for j in 0..<h {
+                    var acc = s[t * n * h + r * h + j]
+                    for p in 0..<h { acc += s[(t - 1) * n * h + r * h + p] * w[p * h + j] }
+                    s[t * n * h + r * h + j] = f == .tanh ? tanh(acc) : max(0, acc)
+                }
+            }
+        }
+        var dZ = dS
+        for t in stride(from: steps, through: 1, by: -1) {
+            for r in 0..<n {
+                for j in 0..<h {
+                    var acc = dZ[(t - 1) * n * h + r * h + j]
+                    if t < steps { for p in 0..<h { acc += dZ[t * n * h + r * h + p] * w[j * h + p] } }
+                    let out = s[t * n * h + r * h + j]
+                    dZ[(t - 1) * n * h + r * h + j] = acc * (f == .tanh ? 1 - out * out : (out > 0 ? 1 : 0))
+                }
+            }
+        }
+        var split = false
+        for _ in 0..<1000 {
+            var states = z, grad = dS
+            let forwardLanes = Recurrence.forward(f, states: &states, w: w, steps: steps, rows: n, hidden: h)
+            let backwardLanes = Recurrence.backward(f, grad: &grad, states: states, w: w, steps: steps, rows: n, hidden: h)
+            #expect(zip(states, s).allSatisfy { abs($0 - $1) < 1e-12 })
+            #expect(zip(grad, dZ).allSatisfy { abs($0 - $1) < 1e-12 })
+            if forwardLanes > 1 && backwardLanes > 1 { split = true; break }
+            usleep(1000)
+            if !Backend.ownsThreads { break }  // one core or ELMAN_THREADING=blas: the one-thread loop was checked
+        }
+        #expect(split || !Backend.ownsThreads)
+    }
+}
