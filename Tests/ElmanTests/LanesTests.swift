@@ -148,4 +148,42 @@ import Testing
         }
         #expect(split || !Backend.ownsThreads)
     }
+
+    /// A product, the recurrence and a softmax computed while another thread holds the lanes (the same blocks,
+    /// one after another) equal, bit for bit, the same computed on the lanes: results do not depend on
+    /// whether another engine was running.
+    @Test func busyLanesGiveBitIdenticalResults() {
+        guard let lanes = Lanes.shared, Backend.ownsThreads else { return }
+        var g = SeededGenerator(seed: 11)
+        let (n, h, steps, c) = (48, 160, 6, 70)  // every part large enough to be split
+        let w = (0..<(h * h)).map { _ in Float((g.nextUnit() * 2 - 1) * 0.15) }
+        let z = (0..<((steps + 1) * n * h)).map { _ in Float(g.nextUnit() * 2 - 1) }
+        let v = (0..<(h * c)).map { _ in Float(g.nextUnit() * 2 - 1) }
+        let targets = (0..<(steps * n)).map { _ in Int32(g.next() % UInt64(c)) }
+        let weights = [Float](repeating: 1, count: steps * n)
+        func compute() -> (lanes: Int, states: [Float], grad: [Float], logits: [Float], loss: Double) {
+            var states = z
+            let used = Recurrence.forward(.tanh, states: &states, w: w, steps: steps, rows: n, hidden: h)
+            var grad = Array(z[(n * h)...])
+            Recurrence.backward(.tanh, grad: &grad, states: states, w: w, steps: steps, rows: n, hidden: h)
+            var logits = [Float](repeating: 0, count: steps * n * c)
+            Float.gemm(.none, .none, m: steps * n, n: c, k: h, alpha: 1, a: Array(states[(n * h)...]), lda: h, b: v,
+                       ldb: c, beta: 0, c: &logits, ldc: c)
+            let loss = Float.softmaxCrossEntropy(&logits, rows: steps * n, classes: c, targets: targets, weights: weights)
+            return (used, states, grad, logits, loss)
+        }
+        var parallel = compute()
+        for _ in 0..<1000 where parallel.lanes == 1 {
+            usleep(1000)
+            parallel = compute()
+        }
+        #expect(parallel.lanes == lanes.count)
+        var serial: (lanes: Int, states: [Float], grad: [Float], logits: [Float], loss: Double)?
+        #expect(Self.onLanes { lane in if lane == 0 { serial = compute() } })  // lanes held: everything serial
+        #expect(serial?.lanes == 1)
+        #expect(serial?.states == parallel.states)
+        #expect(serial?.grad == parallel.grad)
+        #expect(serial?.logits == parallel.logits)
+        #expect(serial?.loss == parallel.loss)
+    }
 }

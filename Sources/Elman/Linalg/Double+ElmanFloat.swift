@@ -54,6 +54,12 @@ extension Double: ElmanFloat {
         Portable.accumulateColumnSums(x, rows: rows, cols: cols, into: out)
     }
 
+    public static func copyRow(
+        from row: UnsafePointer<Double>, adding v: UnsafePointer<Double>?, into out: UnsafeMutablePointer<Double>, count: Int
+    ) {
+        Portable.copyRow(from: row, adding: v, into: out, count: count)
+    }
+
     public static func gatherRows(
         _ table: UnsafePointer<Double>, cols: Int, indices: UnsafePointer<Int32>, count: Int,
         into out: UnsafeMutablePointer<Double>

@@ -49,6 +49,10 @@ public protocol ElmanFloat: BinaryFloatingPoint, Real, Sendable where RawSignifi
     static func accumulateColumnSums(
         _ x: UnsafePointer<Self>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Self>)
 
+    /// out = row (+ v), `count` elements.
+    static func copyRow(from row: UnsafePointer<Self>, adding v: UnsafePointer<Self>?,
+                        into out: UnsafeMutablePointer<Self>, count: Int)
+
     /// out[r, :] = table[indices[r], :]. table: ?×cols, out: count×cols.
     static func gatherRows(
         _ table: UnsafePointer<Self>, cols: Int, indices: UnsafePointer<Int32>, count: Int,

@@ -36,7 +36,7 @@ extension Float: ElmanFloat {
         targets: UnsafePointer<Int32>, weights: UnsafePointer<Float>
     ) -> Double {
         // Rows are independent: a chunk's rows are split over the lanes.
-        LaneSplit.sum(rows: rows, width: classes) { r in
+        LaneSplit.sum(count: rows, width: classes) { r in
             VectorMath.softmaxCrossEntropy(logits + r.lowerBound * classes, rows: r.count, classes: classes,
                                            targets: targets + r.lowerBound, weights: weights + r.lowerBound)
         }
@@ -59,6 +59,12 @@ extension Float: ElmanFloat {
         _ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>
     ) {
         Portable.accumulateColumnSums(x, rows: rows, cols: cols, into: out)
+    }
+
+    public static func copyRow(
+        from row: UnsafePointer<Float>, adding v: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        Portable.copyRow(from: row, adding: v, into: out, count: count)
     }
 
     public static func gatherRows(

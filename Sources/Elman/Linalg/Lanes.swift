@@ -74,6 +74,14 @@ final class Lanes: @unchecked Sendable {
         return true
     }
 
+    /// Runs `body(lane)` for every lane: in parallel, or one lane after another on the calling thread while
+    /// another thread holds the lanes. The work is partitioned the same way either way, so results do not
+    /// depend on which happened. `body` must not call ``barrier()``.
+    func each(_ body: (_ lane: Int) -> Void) {
+        if run(body) { return }
+        for lane in 0..<count { body(lane) }
+    }
+
     /// Waits until every lane of the running job has called it (a sense-reversing barrier).
     func barrier() {
         let current = phase.load(ordering: .acquiring)

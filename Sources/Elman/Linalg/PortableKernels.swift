@@ -145,6 +145,16 @@ enum Portable {
         }
     }
 
+    static func copyRow<T: BinaryFloatingPoint>(
+        from row: UnsafePointer<T>, adding v: UnsafePointer<T>?, into out: UnsafeMutablePointer<T>, count: Int
+    ) {
+        if let v {
+            for j in 0..<count { out[j] = row[j] + v[j] }
+        } else {
+            out.update(from: row, count: count)
+        }
+    }
+
     static func gatherRows<T: BinaryFloatingPoint>(
         _ table: UnsafePointer<T>, cols: Int, indices: UnsafePointer<Int32>, count: Int,
         into out: UnsafeMutablePointer<T>

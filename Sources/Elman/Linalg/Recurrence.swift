@@ -1,93 +1,133 @@
 /// The step-by-step part of BPTT (DESIGN.md §4, steps 2 and 7): the only products that cannot be hoisted
-/// out of the time loop. Forward and backward are written side by side, on a range of H's columns, so
-/// that one text serves the single-threaded loop (all columns) and each lane of the split one.
+/// out of the time loop. Forward and backward steps are written side by side on a block of H's columns,
+/// so that one text serves the single-threaded loop (all columns) and each lane of the split one.
 enum Recurrence {
+    /// What the forward recurrence adds to Z(t) in each lane just before S(t−1)·W, while those columns are in
+    /// its cache: the rows of U picked by the tokens of step t (one-hot X·U, Eq. 74's first term, then
+    /// Z(t) holds nothing on entry) and the bias b. Nil members: Z(t) already holds them.
+    struct Input<T> {
+        /// U: ?×H and the T·N token ids (time-major).
+        var tokens: (table: UnsafePointer<T>, ids: UnsafePointer<Int32>)?
+        /// b: H.
+        var bias: UnsafePointer<T>?
+    }
+
     /// The forward recurrence of one layer (Eqs. 74–75), in place: for t = 1…T, Z(t) += S(t−1)·W and
-    /// S(t) = f(Z(t)). `states`: (T+1)·N×H with N = `rows`, S(0) and Z(1..T) on entry, S(0..T) on return.
-    /// `w`: H×H. Split by columns over the lanes when a step is large enough (``LaneSplit``).
+    /// S(t) = f(Z(t)). `states`: (T+1)·N×H with N = `rows`, S(0) and Z(1..T) on entry (less what `input`
+    /// adds), S(0..T) on return. `w`: H×H. Split by columns over the lanes when a step is large enough; while
+    /// another thread holds the lanes, the same column blocks run one after another, so the result is the same.
     /// Returns the number of lanes that ran it.
     @discardableResult
     static func forward<T: ElmanFloat>(
-        _ f: Nonlinearity, states: UnsafeMutablePointer<T>, w: UnsafePointer<T>, steps: Int, rows: Int, hidden: Int
+        _ f: Nonlinearity, states: UnsafeMutablePointer<T>, w: UnsafePointer<T>, steps: Int, rows: Int, hidden: Int,
+        input: Input<T> = Input()
     ) -> Int {
-        if let lanes = splitLanes(rows: rows, hidden: hidden), lanes.run({ lane in
-            forwardColumns(f, states: states, w: w, steps: steps, rows: rows, hidden: hidden,
-                           cols: laneRange(lane, of: lanes.count, extent: hidden, align: 16), sync: lanes.barrier)
-        }) { return lanes.count }
-        forwardColumns(f, states: states, w: w, steps: steps, rows: rows, hidden: hidden, cols: 0..<hidden, sync: {})
-        return 1
+        let split = Split(rows: rows, hidden: hidden)
+        return split.run(steps: 1...steps) { t, cols in
+            forwardStep(t, f, states: states, w: w, rows: rows, hidden: hidden, input: input, cols: cols)
+        }
     }
 
     /// The backward recurrence of one layer (Eqs. 107–109, corrected), in place: for t = T…1,
     /// dZ(t) = (dS(t) + dZ(t+1)·Wᵀ) ∘ f′(S(t)). `grad`: T·N×H, dS(1..T) on entry, dZ(1..T) on return.
-    /// `states`: S(0..T) as the forward recurrence left it. `w`: H×H.
-    /// Returns the number of lanes that ran it.
+    /// `states`: S(0..T) as the forward recurrence left it. `w`: H×H. Split as ``forward(_:states:w:steps:rows:hidden:input:)``.
     @discardableResult
     static func backward<T: ElmanFloat>(
         _ f: Nonlinearity, grad: UnsafeMutablePointer<T>, states: UnsafePointer<T>, w: UnsafePointer<T>,
         steps: Int, rows: Int, hidden: Int
     ) -> Int {
-        if let lanes = splitLanes(rows: rows, hidden: hidden), lanes.run({ lane in
-            backwardColumns(f, grad: grad, states: states, w: w, steps: steps, rows: rows, hidden: hidden,
-                            cols: laneRange(lane, of: lanes.count, extent: hidden, align: 16), sync: lanes.barrier)
-        }) { return lanes.count }
-        backwardColumns(f, grad: grad, states: states, w: w, steps: steps, rows: rows, hidden: hidden,
-                        cols: 0..<hidden, sync: {})
-        return 1
-    }
-
-    /// The lanes to split a step of N·H² multiply-adds over, or nil to stay on this thread.
-    private static func splitLanes(rows: Int, hidden: Int) -> Lanes? {
-        guard Backend.ownsThreads, let lanes = Lanes.shared, hidden >= 16 * lanes.count,
-              Double(rows) * Double(hidden) * Double(hidden) >= Double(LaneSplit.minimumStepWork) else { return nil }
-        return lanes
-    }
-
-    /// Columns `cols` of the forward recurrence (Eqs. 74–75): for t = 1…T,
-    /// Z(t)[:, cols] += S(t−1)·W[:, cols] and S(t)[:, cols] = f(Z(t)[:, cols]); `sync` after every step,
-    /// since step t + 1 reads all of S(t).
-    ///
-    /// `states`: (T+1)·N×H, S(0) then Z(1..T) on entry, S(0..T) on return. `w`: H×H.
-    private static func forwardColumns<T: ElmanFloat>(
-        _ f: Nonlinearity, states s: UnsafeMutablePointer<T>, w: UnsafePointer<T>, steps: Int, rows n: Int,
-        hidden h: Int, cols: Range<Int>, sync: () -> Void
-    ) {
-        let lo = cols.lowerBound, width = cols.count
-        for t in 1...steps {
-            let zt = s + t * n * h
-            T.directGEMM(.none, .none, m: n, n: width, k: h, alpha: 1, a: zt - n * h, lda: h, b: w + lo, ldb: h,
-                         beta: 1, c: zt + lo, ldc: h)  // S(t−1): N×H, W[:, cols]: H×width
-            if width == h {
-                T.activate(f, zt, count: n * h)
-            } else {
-                for r in 0..<n { T.activate(f, zt + r * h + lo, count: width) }
-            }
-            sync()
+        let split = Split(rows: rows, hidden: hidden)
+        return split.run(steps: (1...steps).reversed()) { t, cols in
+            backwardStep(t, f, grad: grad, states: states, w: w, steps: steps, rows: rows, hidden: hidden, cols: cols)
         }
     }
 
-    /// Columns `cols` of the backward recurrence (Eqs. 107–109, corrected): for t = T…1,
-    /// dZ(t)[:, cols] = (dS(t)[:, cols] + dZ(t+1)·Wᵀ[:, cols]) ∘ f′(S(t)[:, cols]); `sync` after every step.
-    ///
-    /// `grad`: T·N×H, dS(1..T) on entry, dZ(1..T) on return. `states`: (T+1)·N×H, S(0..T). `w`: H×H.
-    private static func backwardColumns<T: ElmanFloat>(
-        _ f: Nonlinearity, grad dS: UnsafeMutablePointer<T>, states s: UnsafePointer<T>, w: UnsafePointer<T>,
-        steps: Int, rows n: Int, hidden h: Int, cols: Range<Int>, sync: () -> Void
+    /// H's columns in one block a lane, or one block on one thread.
+    private struct Split {
+        let lanes: Lanes?
+        let hidden: Int
+
+        /// The lanes when Elman owns the threads and a step of N·H² multiply-adds pays for a barrier.
+        init(rows: Int, hidden: Int) {
+            self.hidden = hidden
+            if Backend.ownsThreads, let lanes = Lanes.shared, hidden >= 16 * lanes.count,
+               Double(rows) * Double(hidden) * Double(hidden) >= Double(LaneSplit.minimumStepWork) {
+                self.lanes = lanes
+            } else {
+                self.lanes = nil
+            }
+        }
+
+        func columns(_ lane: Int) -> Range<Int> {
+            guard let lanes else { return 0..<hidden }
+            return laneRange(lane, of: lanes.count, extent: hidden, align: 16)
+        }
+
+        /// `step(t, columns)` for every t in order and every block; each lane meets the others after each step,
+        /// since step t + 1 reads all of step t. Returns the number of lanes that ran it.
+        func run<S: Sequence>(steps: S, _ step: (Int, Range<Int>) -> Void) -> Int where S.Element == Int {
+            guard let lanes else {
+                for t in steps { step(t, 0..<hidden) }
+                return 1
+            }
+            if lanes.run({ lane in
+                let cols = columns(lane)
+                for t in steps {
+                    step(t, cols)
+                    lanes.barrier()
+                }
+            }) { return lanes.count }
+            for t in steps { for lane in 0..<lanes.count { step(t, columns(lane)) } }
+            return 1
+        }
+    }
+
+    /// Columns `cols` of step t of the forward recurrence: Z(t)[:, cols] (+= input) += S(t−1)·W[:, cols], then
+    /// S(t)[:, cols] = f(Z(t)[:, cols]).
+    @inline(__always)
+    private static func forwardStep<T: ElmanFloat>(
+        _ t: Int, _ f: Nonlinearity, states s: UnsafeMutablePointer<T>, w: UnsafePointer<T>, rows n: Int,
+        hidden h: Int, input: Input<T>, cols: Range<Int>
     ) {
         let lo = cols.lowerBound, width = cols.count
-        for t in stride(from: steps, through: 1, by: -1) {
-            let dZt = dS + (t - 1) * n * h
-            if t < steps {  // dZ(t+1): N×H, Wᵀ[:, cols] = W[cols, :]ᵀ: H×width
-                T.directGEMM(.none, .transposed, m: n, n: width, k: h, alpha: 1, a: dZt + n * h, lda: h, b: w + lo * h,
-                             ldb: h, beta: 1, c: dZt + lo, ldc: h)
+        guard width > 0 else { return }
+        let zt = s + t * n * h
+        if let (table, ids) = input.tokens {  // Z(t)[r, cols] = U[x_{t,r}, cols] (+ b[cols])
+            for r in 0..<n {
+                T.copyRow(from: table + Int(ids[(t - 1) * n + r]) * h + lo, adding: input.bias.map { $0 + lo },
+                          into: zt + r * h + lo, count: width)
             }
-            let st = s + t * n * h
-            if width == h {
-                T.multiplyByDerivative(f, dZt, output: st, count: n * h)
-            } else {
-                for r in 0..<n { T.multiplyByDerivative(f, dZt + r * h + lo, output: st + r * h + lo, count: width) }
-            }
-            sync()
+        } else if let bias = input.bias {  // Z(t)[r, cols] += b[cols]
+            for r in 0..<n { T.addRowVector(zt + r * h + lo, rows: 1, cols: width, bias + lo) }
+        }
+        T.directGEMM(.none, .none, m: n, n: width, k: h, alpha: 1, a: zt - n * h, lda: h, b: w + lo, ldb: h,
+                     beta: 1, c: zt + lo, ldc: h)  // S(t−1): N×H, W[:, cols]: H×width
+        if width == h {
+            T.activate(f, zt, count: n * h)
+        } else {
+            for r in 0..<n { T.activate(f, zt + r * h + lo, count: width) }
+        }
+    }
+
+    /// Columns `cols` of step t of the backward recurrence:
+    /// dZ(t)[:, cols] = (dS(t)[:, cols] + dZ(t+1)·Wᵀ[:, cols]) ∘ f′(S(t)[:, cols]).
+    @inline(__always)
+    private static func backwardStep<T: ElmanFloat>(
+        _ t: Int, _ f: Nonlinearity, grad dS: UnsafeMutablePointer<T>, states s: UnsafePointer<T>,
+        w: UnsafePointer<T>, steps: Int, rows n: Int, hidden h: Int, cols: Range<Int>
+    ) {
+        let lo = cols.lowerBound, width = cols.count
+        guard width > 0 else { return }
+        let dZt = dS + (t - 1) * n * h
+        if t < steps {  // dZ(t+1): N×H, Wᵀ[:, cols] = W[cols, :]ᵀ: H×width
+            T.directGEMM(.none, .transposed, m: n, n: width, k: h, alpha: 1, a: dZt + n * h, lda: h, b: w + lo * h,
+                         ldb: h, beta: 1, c: dZt + lo, ldc: h)
+        }
+        let st = s + t * n * h
+        if width == h {
+            T.multiplyByDerivative(f, dZt, output: st, count: n * h)
+        } else {
+            for r in 0..<n { T.multiplyByDerivative(f, dZt + r * h + lo, output: st + r * h + lo, count: width) }
         }
     }
 }

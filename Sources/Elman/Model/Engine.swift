@@ -159,23 +159,24 @@ public final class Engine<T: ElmanFloat> {
             let z = s + n * h  // Z(1..T) and then S(1..T): T·N×H
             let u = p + layout.offset(.inputWeights(layer: l))
             let w = p + layout.offset(.recurrentWeights(layer: l))
-            // (1) input projection for all T·N rows at once: Z = X·U (+ b)   (Eq. 74, first term)
+            // (1) input projection for all T·N rows at once: Z = X·U   (Eq. 74, first term)
+            var input = Recurrence.Input<T>()
+            if config.bias { input.bias = p + layout.offset(.hiddenBias(layer: l)) }
             if l == 0 {
                 if ws.dense.count > 0 {  // X: T·N×D, U: D×H
                     T.gemm(.none, .none, m: rows, n: h, k: config.inputSize, alpha: 1, a: ws.dense.pointer,
                            lda: config.inputSize, b: u, ldb: h, beta: 0, c: z, ldc: h)
-                } else {  // one-hot X·U = rows of U
-                    T.gatherRows(u, cols: h, indices: ws.tokens.pointer, count: rows, into: z)
+                } else {  // one-hot X·U = rows of U, gathered step by step inside the recurrence
+                    input.tokens = (u, UnsafePointer(ws.tokens.pointer))
                 }
             } else {  // S_{l−1}(1..T): T·N×H, U_l: H×H
                 let below = ws.states[l - 1].pointer + n * h
                 T.gemm(.none, .none, m: rows, n: h, k: h, alpha: 1, a: below, lda: h, b: u, ldb: h,
                        beta: 0, c: z, ldc: h)
             }
-            if config.bias { T.addRowVector(z, rows: rows, cols: h, p + layout.offset(.hiddenBias(layer: l))) }
-            phaseTimer?.lap("input projection X·U + b")
-            // (2) the recurrence: Z(t) += S(t−1)·W; S(t) = f(Z(t))   (Eqs. 74–75)
-            Recurrence.forward(config.nonlinearity, states: s, w: w, steps: steps, rows: n, hidden: h)
+            phaseTimer?.lap("input projection X·U")
+            // (2) the recurrence: Z(t) += (b +) S(t−1)·W; S(t) = f(Z(t))   (Eqs. 74–75)
+            Recurrence.forward(config.nonlinearity, states: s, w: w, steps: steps, rows: n, hidden: h, input: input)
             phaseTimer?.lap("forward recurrence")
         }
         // (3) output projection for all steps: G = S(1..T)·V (+ c)   (Eq. 76)
@@ -203,13 +204,15 @@ public final class Engine<T: ElmanFloat> {
         // (5) dV = S(1..T)ᵀ·dG (Eq. 100 summed over t), dc = column sums of dG
         T.gemm(.transposed, .none, m: h, n: c, k: rows, alpha: 1, a: top, lda: h, b: dG, ldb: c, beta: 1,
                c: grad + layout.offset(.outputWeights), ldc: c)  // S(1..T)ᵀ: H×T·N, dG: T·N×C
+        phaseTimer?.lap("dV")
         if config.bias { T.accumulateColumnSums(dG, rows: rows, cols: c, into: grad + layout.offset(.outputBias)) }
+        phaseTimer?.lap("dc")
         // (6) dS = dG·Vᵀ for all steps (Eq. 104)
         var dS = ws.grad.pointer
         var dBelow = ws.gradBelow.pointer
         T.gemm(.none, .transposed, m: rows, n: h, k: c, alpha: 1, a: dG, lda: c,
                b: p + layout.offset(.outputWeights), ldb: c, beta: 0, c: dS, ldc: h)  // dG: T·N×C, Vᵀ: C×H
-        phaseTimer?.lap("dV, dc, dS = dG·Vᵀ")
+        phaseTimer?.lap("dS = dG·Vᵀ")
         for l in stride(from: config.layers - 1, through: 0, by: -1) {
             let s = ws.states[l].pointer
             let w = p + layout.offset(.recurrentWeights(layer: l))
@@ -220,10 +223,11 @@ public final class Engine<T: ElmanFloat> {
             // (8) dW = S(0..T−1)ᵀ·dZ(1..T) (Eq. 112 summed), db = column sums of dZ
             T.gemm(.transposed, .none, m: h, n: h, k: rows, alpha: 1, a: s, lda: h, b: dZ, ldb: h, beta: 1,
                    c: grad + layout.offset(.recurrentWeights(layer: l)), ldc: h)
+            phaseTimer?.lap("dW")
             if config.bias {
                 T.accumulateColumnSums(dZ, rows: rows, cols: h, into: grad + layout.offset(.hiddenBias(layer: l)))
             }
-            phaseTimer?.lap("dW, db")
+            phaseTimer?.lap("db")
             // (9) dU = X(1..T)ᵀ·dZ (Eq. 114 summed): a scatter-add of rows for tokens
             let dU = grad + layout.offset(.inputWeights(layer: l))
             if l == 0 {

@@ -77,6 +77,7 @@ public final class Trainer {
                                  targets: .classes(chunk.targets), initialState: hidden)
         let result = try engine.gradient(params, batch, reduction: .mean, into: &gradient)
         let parameterNorms = recordsParameterNorms ? gradient.tensorNorms() : []
+        engine.phaseTimer?.lap("parameter norms")
         let (norm, clipped) = Clipping.apply(options, to: &gradient.values)  // discarded below if not finite
         engine.phaseTimer?.lap("clip")
         let lr = options.learningRate(at: step) * learningRateScale

@@ -27,7 +27,8 @@ struct UpdateGuard<T: ElmanFloat> {
         if destination.count != source.count { destination = [T](repeating: 0, count: source.count) }
         destination.withUnsafeMutableBufferPointer { d in
             source.withUnsafeBufferPointer { s in
-                if let to = d.baseAddress, let from = s.baseAddress { to.update(from: from, count: s.count) }
+                guard let to = d.baseAddress, let from = s.baseAddress else { return }
+                LaneSplit.forEach(count: s.count) { r in (to + r.lowerBound).update(from: from + r.lowerBound, count: r.count) }
             }
         }
     }
@@ -35,16 +36,19 @@ struct UpdateGuard<T: ElmanFloat> {
     /// x·0 is NaN exactly for ±∞ and NaN: one branch-free pass, eight independent sums so that it runs
     /// at the adder's throughput rather than its latency.
     private static func allFinite(_ values: [T]) -> Bool {
-        values.withUnsafeBufferPointer { p in
-            var a = (T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0))
-            var i = 0
-            while i + 8 <= p.count {
-                a.0 += p[i] * 0; a.1 += p[i + 1] * 0; a.2 += p[i + 2] * 0; a.3 += p[i + 3] * 0
-                a.4 += p[i + 4] * 0; a.5 += p[i + 5] * 0; a.6 += p[i + 6] * 0; a.7 += p[i + 7] * 0
-                i += 8
-            }
-            while i < p.count { a.0 += p[i] * 0; i += 1 }
-            return (a.0 + a.1 + a.2 + a.3) + (a.4 + a.5 + a.6 + a.7) == 0
+        values.withUnsafeBufferPointer { all in
+            LaneSplit.sum(count: all.count) { r in  // one block a lane; each block's sum is 0 or NaN
+                let p = all.baseAddress.unsafelyUnwrapped + r.lowerBound, count = r.count
+                var a = (T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0))
+                var i = 0
+                while i + 8 <= count {
+                    a.0 += p[i] * 0; a.1 += p[i + 1] * 0; a.2 += p[i + 2] * 0; a.3 += p[i + 3] * 0
+                    a.4 += p[i + 4] * 0; a.5 += p[i + 5] * 0; a.6 += p[i + 6] * 0; a.7 += p[i + 7] * 0
+                    i += 8
+                }
+                while i < count { a.0 += p[i] * 0; i += 1 }
+                return Double((a.0 + a.1 + a.2 + a.3) + (a.4 + a.5 + a.6 + a.7))
+            } == 0
         }
     }
 }
