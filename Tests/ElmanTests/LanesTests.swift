@@ -139,7 +139,8 @@ import Testing
         for _ in 0..<1000 {
             var states = z, grad = dS
             let forwardLanes = Recurrence.forward(f, states: &states, w: w, steps: steps, rows: n, hidden: h)
-            let backwardLanes = Recurrence.backward(f, grad: &grad, states: states, w: w, steps: steps, rows: n, hidden: h)
+            let backwardLanes = Recurrence.backward(f, grad: &grad, states: states, transposedW: transposed(w, h), steps: steps,
+                                                    rows: n, hidden: h)
             #expect(zip(states, s).allSatisfy { abs($0 - $1) < 1e-12 })
             #expect(zip(grad, dZ).allSatisfy { abs($0 - $1) < 1e-12 })
             if forwardLanes > 1 && backwardLanes > 1 { split = true; break }
@@ -165,7 +166,8 @@ import Testing
             var states = z
             let used = Recurrence.forward(.tanh, states: &states, w: w, steps: steps, rows: n, hidden: h)
             var grad = Array(z[(n * h)...])
-            Recurrence.backward(.tanh, grad: &grad, states: states, w: w, steps: steps, rows: n, hidden: h)
+            Recurrence.backward(.tanh, grad: &grad, states: states, transposedW: transposed(w, h), steps: steps, rows: n,
+                                hidden: h)
             var logits = [Float](repeating: 0, count: steps * n * c)
             Float.gemm(.none, .none, m: steps * n, n: c, k: h, alpha: 1, a: Array(states[(n * h)...]), lda: h, b: v,
                        ldb: c, beta: 0, c: &logits, ldc: c)
@@ -187,3 +189,6 @@ import Testing
         #expect(serial?.loss == parallel.loss)
     }
 }
+
+/// Wᵀ of a square row-major matrix, by the definition.
+private func transposed<T>(_ w: [T], _ h: Int) -> [T] { (0..<(h * h)).map { w[($0 % h) * h + $0 / h] } }

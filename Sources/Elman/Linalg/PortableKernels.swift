@@ -145,6 +145,18 @@ enum Portable {
         }
     }
 
+    /// out = xᵀ. x: rows×cols, out: cols×rows. In 16×16 tiles, so that neither side strides through memory.
+    static func transpose<T>(_ x: UnsafePointer<T>, rows: Int, cols: Int, into out: UnsafeMutablePointer<T>) {
+        let tile = 16
+        for i0 in stride(from: 0, to: rows, by: tile) {
+            for j0 in stride(from: 0, to: cols, by: tile) {
+                for i in i0..<min(i0 + tile, rows) {
+                    for j in j0..<min(j0 + tile, cols) { out[j * rows + i] = x[i * cols + j] }
+                }
+            }
+        }
+    }
+
     static func copyRow<T: BinaryFloatingPoint>(
         from row: UnsafePointer<T>, adding v: UnsafePointer<T>?, into out: UnsafeMutablePointer<T>, count: Int
     ) {

@@ -217,7 +217,10 @@ public final class Engine<T: ElmanFloat> {
             let s = ws.states[l].pointer
             let w = p + layout.offset(.recurrentWeights(layer: l))
             // (7) dZ(t) = (dS(t) + dZ(t+1)·Wᵀ) ∘ f′(S(t)), in place over dS   (Eqs. 107–109, corrected)
-            Recurrence.backward(config.nonlinearity, grad: dS, states: s, w: w, steps: steps, rows: n, hidden: h)
+            let wT = ws.transposedW.pointer  // H×H
+            Portable.transpose(w, rows: h, cols: h, into: wT)
+            Recurrence.backward(config.nonlinearity, grad: dS, states: s, transposedW: wT, steps: steps, rows: n,
+                                hidden: h)
             phaseTimer?.lap("backward recurrence")
             let dZ = UnsafePointer(dS)  // T·N×H
             // (8) dW = S(0..T−1)ᵀ·dZ(1..T) (Eq. 112 summed), db = column sums of dZ

@@ -37,6 +37,8 @@ final class Workspace<T: ElmanFloat> {
     let binaryTargets: Buffer<T>
     /// Dense X(1..T): T·N×D (empty for token input).
     let dense: Buffer<T>
+    /// Wᵀ of the layer being swept backward: H×H, so that each backward step is a plain (NN) product.
+    let transposedW: Buffer<T>
 
     init(config: ModelConfig, steps: Int, size: Int, denseInput: Bool) {
         self.steps = steps
@@ -52,6 +54,7 @@ final class Workspace<T: ElmanFloat> {
         classTargets = Buffer(count: config.head == .softmax ? cells : 0)
         binaryTargets = Buffer(count: config.head == .sigmoid ? cells : 0)
         dense = Buffer(count: denseInput ? cells * config.inputSize : 0)
+        transposedW = Buffer(count: h * h)
     }
 
     func fits(steps: Int, size: Int, denseInput: Bool) -> Bool {
@@ -61,7 +64,7 @@ final class Workspace<T: ElmanFloat> {
     /// Bytes held, for memory reports.
     var bytes: Int {
         let floats = states.reduce(0) { $0 + $1.count } + logits.count + grad.count + gradBelow.count
-            + weights.count + binaryTargets.count + dense.count
+            + weights.count + binaryTargets.count + dense.count + transposedW.count
         return floats * MemoryLayout<T>.stride + (tokens.count + classTargets.count) * 4
     }
 }
