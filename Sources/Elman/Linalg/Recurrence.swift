@@ -47,13 +47,14 @@ enum Recurrence {
     /// C[:, cols] += A·B[:, cols] for one step (A: m×k, B: k×H, C: m×H, all with row stride H), cut into
     /// blocks of 64 columns and at least 16 rows holding at most 10⁶ multiply-adds each when such blocks exist:
     /// OpenBLAS runs those with its small-matrix kernels, which skip packing. Measured on one core, a step of
-    /// N = 32, H = 256: 80 → 103 GFLOP/s; N = 64, H = 512: 87 → 98. At H = 1024 no such block exists.
+    /// N = 32, H = 256: 80 → 103 GFLOP/s; N = 64, H = 512: 87 → 98. At H = 1024 no such block exists. The
+    /// portable kernels pack every block, so they get one product.
     @inline(__always)
     private static func stepProduct<T: ElmanFloat>(
         _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafeMutablePointer<T>, m: Int, k: Int, hidden h: Int,
         cols: Range<Int>
     ) {
-        let blockRows = 1_000_000 / (64 * max(k, 1))
+        let blockRows = Backend.blas == nil ? 0 : 1_000_000 / (64 * max(k, 1))
         let (rowBlocks, colBlocks) = blockRows >= 16 ? ((m + blockRows - 1) / blockRows, (cols.count + 63) / 64) : (1, 1)
         for cb in 0..<colBlocks {
             let cr = laneRange(cb, of: colBlocks, extent: cols.count, align: 16)
