@@ -52,8 +52,10 @@ enum LaneSplit {
     /// microsecond, a step of 2^16 multiply-adds about as much.
     static let minimumStepWork = 1 << 16
 
-    /// Elements below which a row-wise or element-wise kernel (softmax, Adam, norms) stays on one thread.
-    static let minimumElementWork = 1 << 14
+    /// Elements below which a row-wise or element-wise kernel (softmax, Adam, norms) stays on one thread:
+    /// below it, moving the data between the cores' caches costs more than the second core saves (at
+    /// H = 100, splitting Adam's 23k parameters slowed the whole step 2×).
+    static let minimumElementWork = 1 << 16
 
     /// Σ of `part(range)` over disjoint blocks of `0..<count` (aligned to `align`), one block a lane, summed in
     /// lane order, when there are at least `minimumElementWork` elements (`count·width`); else one call. The
