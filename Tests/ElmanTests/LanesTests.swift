@@ -156,7 +156,7 @@ import Testing
     @Test func busyLanesGiveBitIdenticalResults() {
         guard let lanes = Lanes.shared, Backend.ownsThreads else { return }
         var g = SeededGenerator(seed: 11)
-        let (n, h, steps, c) = (48, 160, 6, 70)  // every part large enough to be split
+        let (n, h, steps, c) = (48, 160, 20, 70)  // every part large enough to be split
         let w = (0..<(h * h)).map { _ in Float((g.nextUnit() * 2 - 1) * 0.15) }
         let z = (0..<((steps + 1) * n * h)).map { _ in Float(g.nextUnit() * 2 - 1) }
         let v = (0..<(h * c)).map { _ in Float(g.nextUnit() * 2 - 1) }
