@@ -80,23 +80,23 @@ public enum Backend {
         return nil
     }()
 
-    /// Whether Elman splits the work over its own ``Lanes`` (one per core) and calls the BLAS on one
-    /// thread per lane: with two or more cores, when the BLAS's thread count can be set (OpenBLAS) or with
-    /// the portable kernels. `ELMAN_THREADING=blas` leaves the products to the BLAS's threads instead, and
-    /// the recurrence then runs on one thread (the behaviour before the lanes, kept for comparison).
+    /// Whether Elman decides the threading: it splits the work over its own ``Lanes`` (one per core, none
+    /// with `ELMAN_THREADS=1`) and calls the BLAS on one thread per lane. True with the portable kernels and
+    /// with a BLAS whose thread count can be set (OpenBLAS). `ELMAN_THREADING=blas` leaves the products to the
+    /// BLAS's own threads instead and runs the recurrence on one thread (the arrangement before the lanes).
     public static let ownsThreads: Bool = {
-        guard threadingRequest != "blas", Lanes.shared != nil else { return false }
+        guard threadingRequest != "blas" else { return false }
         guard let blas else { return true }
         guard let set = blas.setThreads else { return false }
         set(1)
         return true
     }()
 
-    /// A one-line description, e.g. "cblas (libopenblas.so.0) · 2 lanes" or "builtin (portable Swift) · 2 lanes".
+    /// A one-line description, e.g. "cblas (libopenblas.so.0) · 2 lanes" or "builtin (portable Swift) · 1 thread".
     public static var description: String {
         let library = blas.map { "cblas (\($0.path))" } ?? "builtin (portable Swift)"
-        if ownsThreads, let lanes = Lanes.shared { return library + " · \(lanes.count) lanes" }
-        return blas == nil ? library : library + " · BLAS threads"
+        guard ownsThreads else { return library + (blas == nil ? "" : " · BLAS threads") }
+        return library + (Lanes.shared.map { " · \($0.count) lanes" } ?? " · 1 thread")
     }
 
     private static let threadingRequest = getenv("ELMAN_THREADING").map { String(cString: $0) } ?? ""
