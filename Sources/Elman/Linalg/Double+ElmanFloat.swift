@@ -60,13 +60,6 @@ extension Double: ElmanFloat {
         Portable.copyRow(from: row, adding: v, into: out, count: count)
     }
 
-    public static func gatherRows(
-        _ table: UnsafePointer<Double>, cols: Int, indices: UnsafePointer<Int32>, count: Int,
-        into out: UnsafeMutablePointer<Double>
-    ) {
-        Portable.gatherRows(table, cols: cols, indices: indices, count: count, into: out)
-    }
-
     public static func scatterAddRows(
         _ src: UnsafePointer<Double>, cols: Int, indices: UnsafePointer<Int32>, count: Int,
         into table: UnsafeMutablePointer<Double>

@@ -53,11 +53,6 @@ public protocol ElmanFloat: BinaryFloatingPoint, Real, Sendable where RawSignifi
     static func copyRow(from row: UnsafePointer<Self>, adding v: UnsafePointer<Self>?,
                         into out: UnsafeMutablePointer<Self>, count: Int)
 
-    /// out[r, :] = table[indices[r], :]. table: ?×cols, out: count×cols.
-    static func gatherRows(
-        _ table: UnsafePointer<Self>, cols: Int, indices: UnsafePointer<Int32>, count: Int,
-        into out: UnsafeMutablePointer<Self>)
-
     /// table[indices[r], :] += src[r, :]. src: count×cols.
     static func scatterAddRows(
         _ src: UnsafePointer<Self>, cols: Int, indices: UnsafePointer<Int32>, count: Int,

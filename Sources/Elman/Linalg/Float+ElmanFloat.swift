@@ -67,13 +67,6 @@ extension Float: ElmanFloat {
         Portable.copyRow(from: row, adding: v, into: out, count: count)
     }
 
-    public static func gatherRows(
-        _ table: UnsafePointer<Float>, cols: Int, indices: UnsafePointer<Int32>, count: Int,
-        into out: UnsafeMutablePointer<Float>
-    ) {
-        Portable.gatherRows(table, cols: cols, indices: indices, count: count, into: out)
-    }
-
     public static func scatterAddRows(
         _ src: UnsafePointer<Float>, cols: Int, indices: UnsafePointer<Int32>, count: Int,
         into table: UnsafeMutablePointer<Float>

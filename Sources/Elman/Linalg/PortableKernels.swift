@@ -167,15 +167,6 @@ enum Portable {
         }
     }
 
-    static func gatherRows<T: BinaryFloatingPoint>(
-        _ table: UnsafePointer<T>, cols: Int, indices: UnsafePointer<Int32>, count: Int,
-        into out: UnsafeMutablePointer<T>
-    ) {
-        for r in 0..<count {
-            (out + r * cols).update(from: table + Int(indices[r]) * cols, count: cols)
-        }
-    }
-
     static func scatterAddRows<T: BinaryFloatingPoint>(
         _ src: UnsafePointer<T>, cols: Int, indices: UnsafePointer<Int32>, count: Int,
         into table: UnsafeMutablePointer<T>

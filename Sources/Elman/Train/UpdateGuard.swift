@@ -38,7 +38,8 @@ struct UpdateGuard<T: ElmanFloat> {
     private static func allFinite(_ values: [T]) -> Bool {
         values.withUnsafeBufferPointer { all in
             LaneSplit.sum(count: all.count) { r in  // one block a lane; each block's sum is 0 or NaN
-                let p = all.baseAddress.unsafelyUnwrapped + r.lowerBound, count = r.count
+                guard let base = all.baseAddress else { return 0 }  // no values: all finite
+                let p = base + r.lowerBound, count = r.count
                 var a = (T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0))
                 var i = 0
                 while i + 8 <= count {
