@@ -1,11 +1,11 @@
 import Testing
 @testable import Elman
 
-/// The blocked, threaded portable SGEMM against a plain Double triple loop.
+/// The blocked portable SGEMM against a plain Double triple loop.
 @Suite struct PortableGEMMTests {
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 5, 3), (4, 8, 8), (7, 9, 13), (13, 17, 300),  // tails in every dimension, k > KC
-        (64, 200, 96), (150, 70, 40), (97, 131, 520),     // large enough to be split across cores
+        (64, 200, 96), (150, 70, 40), (97, 131, 520),     // several blocks in every dimension
     ]
 
     @Test(arguments: [Transpose.none, .transposed], [Transpose.none, .transposed])

@@ -81,13 +81,13 @@ public enum Backend {
     }()
 
     /// Whether Elman decides the threading: it splits the work over its own ``Lanes`` (one per core, none
-    /// with `ELMAN_THREADS=1`) and calls the BLAS on one thread per lane. True with the portable kernels and
-    /// with a BLAS whose thread count can be set (OpenBLAS). `ELMAN_THREADING=blas` leaves the products to the
-    /// BLAS's own threads instead and runs the recurrence on one thread (the arrangement before the lanes).
+    /// with `ELMAN_THREADS=1`) and calls the BLAS on one thread per lane. True with the portable kernels
+    /// (they have no threads of their own) and with a BLAS whose thread count can be set (OpenBLAS).
+    /// `ELMAN_THREADING=blas` leaves the products to a BLAS's own threads instead and runs the recurrence on
+    /// one thread (the arrangement before the lanes).
     public static let ownsThreads: Bool = {
-        guard threadingRequest != "blas" else { return false }
         guard let blas else { return true }
-        guard let set = blas.setThreads else { return false }
+        guard threadingRequest != "blas", let set = blas.setThreads else { return false }
         set(1)
         return true
     }()
@@ -95,7 +95,7 @@ public enum Backend {
     /// A one-line description, e.g. "cblas (libopenblas.so.0) · 2 lanes" or "builtin (portable Swift) · 1 thread".
     public static var description: String {
         let library = blas.map { "cblas (\($0.path))" } ?? "builtin (portable Swift)"
-        guard ownsThreads else { return library + (blas == nil ? "" : " · BLAS threads") }
+        guard ownsThreads else { return library + " · BLAS threads" }
         return library + (Lanes.shared.map { " · \($0.count) lanes" } ?? " · 1 thread")
     }
 

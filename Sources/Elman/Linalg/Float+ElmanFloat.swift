@@ -17,7 +17,7 @@ extension Float: ElmanFloat {
                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         } else {
             PortableSGEMM.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                               beta: beta, c: c, ldc: ldc, cores: Backend.ownsThreads ? 1 : PortableSGEMM.threads)
+                               beta: beta, c: c, ldc: ldc)
         }
     }
 

@@ -23,7 +23,13 @@ import Musl
 /// `DispatchQueue.concurrentPerform` costs several microseconds of scheduling per call.
 final class Lanes: @unchecked Sendable {
     /// The process's lanes, one per core (`ELMAN_THREADS`), or nil with one core.
-    static let shared: Lanes? = PortableSGEMM.threads >= 2 ? Lanes(count: PortableSGEMM.threads) : nil
+    static let shared: Lanes? = cores >= 2 ? Lanes(count: cores) : nil
+
+    /// Threads to use: `ELMAN_THREADS`, else the active processor count (at most 16).
+    static let cores: Int = {
+        if let s = getenv("ELMAN_THREADS"), let n = Int(String(cString: s)), n >= 1 { return min(n, 64) }
+        return max(1, min(ProcessInfo.processInfo.activeProcessorCount, 16))
+    }()
 
     /// P, the number of lanes.
     let count: Int

@@ -1,26 +1,20 @@
-import Dispatch
 import Foundation
 
 /// The portable backend's single-precision GEMM: C = α·op(A)·op(B) + β·C, row-major, with the loop
 /// structure of GotoBLAS/BLIS — B packed in KC×NR panels, A in MR×KC panels, a 6×8 register-blocked
-/// micro-kernel on SIMD8 — and the columns (or rows) of C split across the cores.
+/// micro-kernel on SIMD8. Threads come from the lanes, which split C and call this on each part.
 ///
 /// Hand-written because no maintained Swift package provides a GEMM; a system CBLAS, when one is found,
 /// is used instead (see ``Backend``). Tiny products skip the packing and run the plain loops.
 enum PortableSGEMM {
     static let mr = 6, nr = 8, kc = 256, mc = 72
 
-    /// Cores used for large products: `ELMAN_THREADS`, else the active processor count (at most 16).
-    static let threads: Int = {
-        if let s = getenv("ELMAN_THREADS"), let n = Int(String(cString: s)), n >= 1 { return min(n, 64) }
-        return max(1, min(ProcessInfo.processInfo.activeProcessorCount, 16))
-    }()
-
-    /// `cores` bounds the parts the product is split into (1: the calling thread only).
+    /// C = α·op(A)·op(B) + β·C on the calling thread; ``ElmanFloat/gemm(_:_:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+    /// splits large products over the lanes.
     static func gemm(
         _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, cores: Int = threads
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         guard m > 0, n > 0 else { return }
         if m < 4 || n < 8 || k < 8 {  // gemv-like shapes: packing would cost as much as the product
@@ -28,23 +22,8 @@ enum PortableSGEMM {
                           beta: beta, c: c, ldc: ldc)
             return
         }
-        let op = Operands(transA: transA, transB: transB, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-                          alpha: alpha, beta: beta, k: k)
-        let work = m * n * k
-        let parts = work >= 1 << 20 ? min(cores, max(1, work >> 19)) : 1
-        if parts == 1 {
-            op.run(rows: 0..<m, cols: 0..<n)
-            return
-        }
-        // Split the longer side of C into `parts` slabs, aligned to the micro-tile.
-        let splitCols = n >= m
-        let extent = splitCols ? n : m, align = splitCols ? nr : mr
-        let chunk = ((extent + parts - 1) / parts + align - 1) / align * align
-        let count = (extent + chunk - 1) / chunk
-        DispatchQueue.concurrentPerform(iterations: count) { i in
-            let lo = i * chunk, hi = min(extent, lo + chunk)
-            if splitCols { op.run(rows: 0..<m, cols: lo..<hi) } else { op.run(rows: lo..<hi, cols: 0..<n) }
-        }
+        Operands(transA: transA, transB: transB, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, alpha: alpha,
+                 beta: beta, k: k).run(rows: 0..<m, cols: 0..<n)
     }
 
     /// One GEMM's operands; `run` computes a rectangle of C. Distinct rectangles touch disjoint memory.
