@@ -13,9 +13,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     ],
     targets: [
+        // The ISA-specific micro-kernels (AVX-512, AVX2+FMA), compiled per function for their instruction set
+        // with target attributes and chosen at run time, so that no target needs compiler flags.
+        .target(name: "CElmanKernels"),
         .target(
             name: "Elman",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["CElmanKernels", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .executableTarget(
             name: "elman",

@@ -25,7 +25,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also print the wall time of each phase of the step (mean over the timed steps).") var phases = false
 
     func run() throws {
-        if let error = Backend.requestError { throw ElmanError(error) }
+        if let note = Backend.note { printToStandardError(note) }
         for (name, v) in [("--hidden", hidden), ("--seq", seq), ("--batch", batch), ("--steps", steps), ("--layers", layers)] where v < 1 {
             throw ElmanError("\(name) is \(v); expected a positive integer")
         }

@@ -51,7 +51,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {
-        if let error = Backend.requestError { throw ElmanError(error) }
+        if let note = Backend.note { printToStandardError(note) }
         if task == .classify { return try runClassifier() }
         let builtin = file == nil
         let text = try file.map { try Corpus.read($0, level: level) } ?? .text(ReberGrammar.corpus(strings: 6000, seed: 2024))

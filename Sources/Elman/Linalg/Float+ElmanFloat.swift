@@ -1,5 +1,6 @@
 // The Float and Double conformances are the only places where the kernels meet a concrete type; each
-// forwards to the BLAS (GEMM), to the SIMD kernels (tanh, softmax) or to the portable kernels, specialized here.
+// forwards to a system BLAS or Elman's kernels (GEMM), to the SIMD kernels (tanh, softmax) or to the portable
+// kernels, specialized here.
 
 import RealModule
 
@@ -15,6 +16,9 @@ extension Float: ElmanFloat {
         if k > 0, let blas = Backend.blas {
             blas.sgemm(BLASLibrary.rowMajor, BLASLibrary.code(transA), BLASLibrary.code(transB),
                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        } else if let kernels = CKernels.active {
+            KernelGEMM.gemm(kernels, transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                            beta: beta, c: c, ldc: ldc)
         } else {
             PortableSGEMM.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                                beta: beta, c: c, ldc: ldc)
@@ -22,7 +26,13 @@ extension Float: ElmanFloat {
     }
 
     public static func activate(_ f: Nonlinearity, _ x: UnsafeMutablePointer<Float>, count: Int) {
-        if f == .tanh { VectorMath.tanh(x, count: count) } else { Portable.activate(f, x, count: count) }
+        if f == .relu {
+            Portable.activate(f, x, count: count)
+        } else if let kernels = CKernels.active {
+            kernels.tanh(x, Int64(count))
+        } else {
+            VectorMath.tanh(x, count: count)
+        }
     }
 
     public static func multiplyByDerivative(

@@ -149,32 +149,48 @@ enum PortableSGEMM {
 }
 
 /// Packing buffers, reused across calls so that the step-by-step recurrence allocates nothing: a pool
-/// guarded by a lock, holding one buffer pair per concurrently running GEMM part.
+/// guarded by a lock, holding one buffer pair per concurrently running GEMM part. Buffers start on 64-byte
+/// boundaries, so that the kernels' vector loads of packed panels never straddle two cache lines.
 enum Scratch {
     final class Buffers: @unchecked Sendable {
         var b: UnsafeMutablePointer<Float>, bCount: Int
         var a: UnsafeMutablePointer<Float>, aCount: Int
         init() {
             bCount = 0; aCount = 0
-            b = .allocate(capacity: 1); a = .allocate(capacity: 1)
+            b = Buffers.allocate(1); a = Buffers.allocate(1)
         }
         func reserve(b nb: Int, a na: Int) {
-            if nb > bCount { b.deallocate(); b = .allocate(capacity: nb); bCount = nb }
-            if na > aCount { a.deallocate(); a = .allocate(capacity: na); aCount = na }
+            if nb > bCount { Buffers.free(b); b = Buffers.allocate(nb); bCount = nb }
+            if na > aCount { Buffers.free(a); a = Buffers.allocate(na); aCount = na }
         }
+        private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+            UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+                .bindMemory(to: Float.self, capacity: max(count, 1))
+        }
+        private static func free(_ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).deallocate() }
     }
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var free: [Buffers] = []
 
-    static func with(bCount: Int, aCount: Int, _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+    /// A buffer pair with room for `bCount` and `aCount` floats, out of the pool until ``give(_:)``.
+    static func take(bCount: Int, aCount: Int) -> Buffers {
         lock.lock()
         let buffers = free.popLast() ?? Buffers()
         lock.unlock()
         buffers.reserve(b: bCount, a: aCount)
-        body(buffers.b, buffers.a)
+        return buffers
+    }
+
+    static func give(_ buffers: Buffers) {
         lock.lock()
         free.append(buffers)
         lock.unlock()
+    }
+
+    static func with(bCount: Int, aCount: Int, _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        let buffers = take(bCount: bCount, aCount: aCount)
+        body(buffers.b, buffers.a)
+        give(buffers)
     }
 }

@@ -22,8 +22,12 @@ enum Recurrence {
         _ f: Nonlinearity, states: UnsafeMutablePointer<T>, w: UnsafePointer<T>, steps: Int, rows: Int, hidden: Int,
         input: Input<T> = Input()
     ) -> Int {
+        if T.self == Float.self, let kernels = CKernels.active {
+            return PackedRecurrence(kernels, f, rows: rows, hidden: hidden)
+                .forward(states: states.float, w: w.float, steps: steps, input: input.float)
+        }
         let split = Split(rows: rows, hidden: hidden)
-        return split.run(steps: 1...steps) { t, cols in
+        return split.run(steps: 1...steps) { t, _, cols in
             forwardStep(t, f, states: states, w: w, rows: rows, hidden: hidden, input: input, cols: cols)
         }
     }
@@ -38,8 +42,12 @@ enum Recurrence {
         _ f: Nonlinearity, grad: UnsafeMutablePointer<T>, states: UnsafePointer<T>, transposedW wT: UnsafePointer<T>,
         steps: Int, rows: Int, hidden: Int
     ) -> Int {
+        if T.self == Float.self, let kernels = CKernels.active {
+            return PackedRecurrence(kernels, f, rows: rows, hidden: hidden)
+                .backward(grad: grad.float, states: states.float, transposedW: wT.float, steps: steps)
+        }
         let split = Split(rows: rows, hidden: hidden)
-        return split.run(steps: (1...steps).reversed()) { t, cols in
+        return split.run(steps: (1...steps).reversed()) { t, _, cols in
             backwardStep(t, f, grad: grad, states: states, wT: wT, steps: steps, rows: rows, hidden: hidden, cols: cols)
         }
     }
@@ -68,7 +76,7 @@ enum Recurrence {
     }
 
     /// H's columns in one block a lane, or one block on one thread.
-    private struct Split {
+    struct Split {
         let lanes: Lanes?
         let hidden: Int
 
@@ -88,23 +96,33 @@ enum Recurrence {
             return laneRange(lane, of: lanes.count, extent: hidden, align: 16)
         }
 
-        /// `step(t, columns)` for every t in order and every block; each lane meets the others after each step,
-        /// since step t + 1 reads all of step t. Returns the number of lanes that ran it.
-        func run<S: Sequence>(steps: S, _ step: (Int, Range<Int>) -> Void) -> Int where S.Element == Int {
+        /// `prepare(lane, columns)` for every block, then `step(t, lane, columns)` for every t in order and every
+        /// block; each lane meets the others after each step, since step t + 1 reads all of step t. Returns the
+        /// number of lanes that ran it.
+        func run<S: Sequence>(
+            steps: S, prepare: (_ lane: Int, _ cols: Range<Int>) -> Void = { _, _ in },
+            _ step: (_ t: Int, _ lane: Int, _ cols: Range<Int>) -> Void
+        ) -> Int where S.Element == Int {
             guard let lanes else {
-                for t in steps { step(t, 0..<hidden) }
+                prepare(0, 0..<hidden)
+                for t in steps { step(t, 0, 0..<hidden) }
                 return 1
             }
             if lanes.run({ lane in
                 let cols = columns(lane)
+                prepare(lane, cols)
                 for t in steps {
-                    step(t, cols)
+                    step(t, lane, cols)
                     lanes.barrier()
                 }
             }) { return lanes.count }
-            for t in steps { for lane in 0..<lanes.count { step(t, columns(lane)) } }
+            for lane in 0..<lanes.count { prepare(lane, columns(lane)) }
+            for t in steps { for lane in 0..<lanes.count { step(t, lane, columns(lane)) } }
             return 1
         }
+
+        /// The number of column blocks.
+        var parts: Int { lanes?.count ?? 1 }
     }
 
     /// Columns `cols` of step t of the forward recurrence: Z(t)[:, cols] (+= input) += S(t−1)·W[:, cols], then
