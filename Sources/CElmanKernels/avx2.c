@@ -38,6 +38,8 @@ static inline __m256i k256_first(int n) {
 #define V_ABS(x) _mm256_andnot_ps(V_SIGNMASK(), x)
 #define V_SIGNMASK() _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u))
 #define V_SELECT(a, b, pred, x, y) _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, pred))
+#define V_SQRT _mm256_sqrt_ps
+#define V_ANY_NAN(x) (_mm256_movemask_ps(_mm256_cmp_ps(x, x, _CMP_UNORD_Q)) != 0)
 #define V_ASINT _mm256_castps_si256
 #define V_ASFLOAT _mm256_castsi256_ps
 #define VI_SET1 _mm256_set1_epi32
@@ -49,10 +51,19 @@ static inline __m256i k256_first(int n) {
 
 void elman_block_avx2(const elman_block *block) { k256_block(block); }
 void elman_tanh_avx2(float *x, int64_t count) { k256_tanh_array(x, count); }
+int32_t elman_adam_avx2(const elman_adam_step *h, const float *p, const float *g, const float *m, const float *v,
+                        float *p_out, float *m_out, float *v_out, int64_t count) {
+    return k256_adam(h, p, g, m, v, p_out, m_out, v_out, count);
+}
 
 #pragma clang attribute pop
 
 #else
 void elman_block_avx2(const elman_block *block) { (void)block; }
 void elman_tanh_avx2(float *x, int64_t count) { (void)x; (void)count; }
+int32_t elman_adam_avx2(const elman_adam_step *h, const float *p, const float *g, const float *m, const float *v,
+                        float *p_out, float *m_out, float *v_out, int64_t count) {
+    (void)h; (void)p; (void)g; (void)m; (void)v; (void)p_out; (void)m_out; (void)v_out; (void)count;
+    return 0;
+}
 #endif

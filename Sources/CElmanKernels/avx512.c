@@ -34,6 +34,8 @@ typedef __m512i VI;
 #define V_ABS(x) _mm512_abs_ps(x)
 #define V_SIGNMASK() _mm512_castsi512_ps(_mm512_set1_epi32((int)0x80000000u))
 #define V_SELECT(a, b, pred, x, y) _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, pred), y, x)
+#define V_SQRT _mm512_sqrt_ps
+#define V_ANY_NAN(x) (_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q) != 0)
 #define V_ASINT _mm512_castps_si512
 #define V_ASFLOAT _mm512_castsi512_ps
 #define VI_SET1 _mm512_set1_epi32
@@ -45,10 +47,19 @@ typedef __m512i VI;
 
 void elman_block_avx512(const elman_block *block) { k512_block(block); }
 void elman_tanh_avx512(float *x, int64_t count) { k512_tanh_array(x, count); }
+int32_t elman_adam_avx512(const elman_adam_step *h, const float *p, const float *g, const float *m, const float *v,
+                        float *p_out, float *m_out, float *v_out, int64_t count) {
+    return k512_adam(h, p, g, m, v, p_out, m_out, v_out, count);
+}
 
 #pragma clang attribute pop
 
 #else
 void elman_block_avx512(const elman_block *block) { (void)block; }
 void elman_tanh_avx512(float *x, int64_t count) { (void)x; (void)count; }
+int32_t elman_adam_avx512(const elman_adam_step *h, const float *p, const float *g, const float *m, const float *v,
+                        float *p_out, float *m_out, float *v_out, int64_t count) {
+    (void)h; (void)p; (void)g; (void)m; (void)v; (void)p_out; (void)m_out; (void)v_out; (void)count;
+    return 0;
+}
 #endif

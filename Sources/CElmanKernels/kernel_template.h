@@ -176,3 +176,35 @@ void K(tanh_array)(float *x, int64_t count) {
     for (; i + VLEN <= count; i += VLEN) V_STOREU(x + i, K(tanh)(V_LOADU(x + i)));
     if (i < count) V_STOREN(x + i, K(tanh)(V_LOADN(x + i, (int)(count - i))), (int)(count - i));
 }
+
+// One Adam step on VLEN parameters; `bad` collects θ·0, NaN exactly when some new θ is not finite.
+static inline void K(adam_vector)(const elman_adam_step *h, VEC p, VEC g, VEC m, VEC v, VEC *pn, VEC *mn, VEC *vn,
+                                  VEC *bad) {
+    const VEC gi = V_FMA(V_SET1(h->l2), p, g);
+    *mn = V_FMA(V_SET1(h->beta1), m, V_MUL(V_SET1(1.0f - h->beta1), gi));
+    *vn = V_FMA(V_SET1(h->beta2), v, V_MUL(V_SET1(1.0f - h->beta2), V_MUL(gi, gi)));
+    const VEC denominator = V_ADD(V_DIV(V_SQRT(*vn), V_SET1(h->root_c2)), V_SET1(h->eps));
+    *pn = V_SUB(V_MUL(V_SET1(h->decay), p), V_DIV(V_MUL(V_SET1(h->step_size), *mn), denominator));
+    *bad = V_ADD(*bad, V_MUL(*pn, V_ZERO()));
+}
+
+int32_t K(adam)(const elman_adam_step *h, const float *p, const float *g, const float *m, const float *v,
+                float *p_out, float *m_out, float *v_out, int64_t count) {
+    VEC bad = V_ZERO(), pn, mn, vn;
+    int64_t i = 0;
+    for (; i + VLEN <= count; i += VLEN) {
+        K(adam_vector)(h, V_LOADU(p + i), V_LOADU(g + i), V_LOADU(m + i), V_LOADU(v + i), &pn, &mn, &vn, &bad);
+        V_STOREU(p_out + i, pn);
+        V_STOREU(m_out + i, mn);
+        V_STOREU(v_out + i, vn);
+    }
+    if (i < count) {  // the tail's missing lanes are zeros, whose update is 0
+        const int rest = (int)(count - i);
+        K(adam_vector)(h, V_LOADN(p + i, rest), V_LOADN(g + i, rest), V_LOADN(m + i, rest), V_LOADN(v + i, rest),
+                       &pn, &mn, &vn, &bad);
+        V_STOREN(p_out + i, pn, rest);
+        V_STOREN(m_out + i, mn, rest);
+        V_STOREN(v_out + i, vn, rest);
+    }
+    return !V_ANY_NAN(bad);
+}

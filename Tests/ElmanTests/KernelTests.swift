@@ -163,3 +163,38 @@ import Testing
         #expect(special[4] == 0 && special[4].sign == .minus && special[5] == 1 && special[6] == -1 && special[8] == 1)
     }
 }
+
+extension KernelTests {
+    /// The guard's out-of-place Adam (the kernel writes the new state into spare buffers) follows the
+    /// optimizer's own update, for a vector with a tail and one long enough to be split over the lanes; an
+    /// update that overflows leaves everything as it was.
+    @Test(arguments: paths, [OptimizerKind.adam, .adamw])
+    func outOfPlaceAdamFollowsTheOptimizer(isa: InstructionSet, kind: OptimizerKind) throws {
+        let kernels = try #require(CKernels(isa))
+        for count in [37, 70_001] {
+            var g = SeededGenerator(seed: UInt64(count))
+            let start = (0..<count).map { _ in Float(g.nextUnit() * 2 - 1) }
+            var reference = Optimizer<Float>(kind: kind, parameterCount: count)
+            reference.weightDecay = 0.1
+            var fused = reference
+            var guardian = UpdateGuard<Float>()
+            var expected = start, values = start
+            for _ in 0..<3 {
+                let gradient = (0..<count).map { _ in Float(g.nextUnit() * 4 - 2) }
+                reference.update(&expected, gradient: gradient, lr: 0.01)
+                #expect(guardian.adamOutOfPlace(kernels, &fused, &values, gradient: gradient, lr: 0.01))
+            }
+            #expect(fused.step == 3)
+            let worst = zip(values, expected).map { abs($0 - $1) }.max() ?? .nan
+            #expect(worst < 1e-6, "\(isa) \(kind) \(count): \(worst)")  // a few ulp of 1; a wrong rule moves ~1e-3
+            #expect(zip(fused.first, reference.first).allSatisfy { abs($0 - $1) < 1e-6 })
+            #expect(zip(fused.second, reference.second).allSatisfy { abs($0 - $1) < 1e-6 })
+            var huge = [Float](repeating: 0, count: count)
+            huge[count - 1] = 1  // the last element, in the tail for 37
+            values[count - 1] = 3e38
+            let before = (values, fused.first, fused.second)
+            #expect(!guardian.adamOutOfPlace(kernels, &fused, &values, gradient: huge, lr: 1e38))
+            #expect(values == before.0 && fused.first == before.1 && fused.second == before.2 && fused.step == 3)
+        }
+    }
+}

@@ -55,6 +55,19 @@ void elman_block_avx512(const elman_block *block);
 /// The block product with the AVX2+FMA kernels (tiles of up to 6×16). The CPU must have them.
 void elman_block_avx2(const elman_block *block);
 
+/// The constants of one Adam/AdamW update (Optimizer.adamConstants): g ← g + l2·θ; m ← β₁m + (1−β₁)g;
+/// v ← β₂v + (1−β₂)g²; θ ← decay·θ − step_size·m / (√v / root_c2 + eps).
+typedef struct {
+    float l2, beta1, beta2, eps, decay, step_size, root_c2;
+} elman_adam_step;
+
+/// One Adam update of `count` parameters out of place: θ, g, m, v in; the new θ, m, v out (other buffers).
+/// Returns 1 when every new θ is finite, else 0 (the caller then keeps the old buffers).
+int32_t elman_adam_avx512(const elman_adam_step *h, const float *p, const float *g, const float *m, const float *v,
+                          float *p_out, float *m_out, float *v_out, int64_t count);
+int32_t elman_adam_avx2(const elman_adam_step *h, const float *p, const float *g, const float *m, const float *v,
+                        float *p_out, float *m_out, float *v_out, int64_t count);
+
 /// x ← tanh(x), with the same vector tanh the forward epilogue applies (for tests and element-wise passes).
 void elman_tanh_avx512(float *x, int64_t count);
 void elman_tanh_avx2(float *x, int64_t count);

@@ -56,11 +56,15 @@ struct CKernels: Sendable {
     let nr: Int
     let block: @convention(c) (UnsafePointer<elman_block>?) -> Void
     let tanh: @convention(c) (UnsafeMutablePointer<Float>?, Int64) -> Void
+    let adam: @convention(c) (
+        UnsafePointer<elman_adam_step>?, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?,
+        UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?,
+        Int64) -> Int32
 
     init?(_ isa: InstructionSet) {
         switch isa {
-        case .avx512: block = elman_block_avx512; tanh = elman_tanh_avx512
-        case .avx2: block = elman_block_avx2; tanh = elman_tanh_avx2
+        case .avx512: block = elman_block_avx512; tanh = elman_tanh_avx512; adam = elman_adam_avx512
+        case .avx2: block = elman_block_avx2; tanh = elman_tanh_avx2; adam = elman_adam_avx2
         case .generic: return nil
         }
         nr = Int(elman_kernel_nr(isa == .avx512 ? Int32(ELMAN_ISA_AVX512) : Int32(ELMAN_ISA_AVX2)))

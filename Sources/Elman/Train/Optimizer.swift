@@ -30,14 +30,22 @@ public struct Optimizer<T: ElmanFloat>: Sendable {
         second = [T](repeating: 0, count: parameterCount)
     }
 
+    /// Adam's per-update constants at the current ``step`` (the update's number, from 1): the L2 penalty added
+    /// to the gradient (AdamW decays θ directly instead), the decay of θ, lr / (1 − β₁ᵗ) and √(1 − β₂ᵗ).
+    func adamConstants(lr: Double) -> (l2: T, decay: T, stepSize: T, rootC2: T) {
+        let lr = T(lr), wd = T(weightDecay)
+        let c1 = T(1 - Double.pow(beta1, Double(step))), c2 = T(1 - Double.pow(beta2, Double(step)))
+        return (kind == .adamw ? 0 : wd, kind == .adamw ? 1 - lr * wd : 1, lr / c1, c2.squareRoot())
+    }
+
     /// θ ← θ − update(g), with learning rate `lr`.
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)
     public mutating func update(_ params: inout [T], gradient g: [T], lr: Double) {
         precondition(params.count == g.count && g.count == first.count, "optimizer: size mismatch")
         step += 1
+        let (_, decay, stepSize, rootC2) = adamConstants(lr: lr)
         let lr = T(lr), b1 = T(beta1), b2 = T(beta2), eps = T(epsilon), mu = T(momentum), wd = T(weightDecay)
-        let c1 = T(1 - Double.pow(beta1, Double(step))), c2 = T(1 - Double.pow(beta2, Double(step)))
         params.withUnsafeMutableBufferPointer { p in
             g.withUnsafeBufferPointer { g in
                 first.withUnsafeMutableBufferPointer { m in
@@ -67,8 +75,6 @@ public struct Optimizer<T: ElmanFloat>: Sendable {
                                 p[i] -= lr * gi / (v[i].squareRoot() + eps)
                             }
                         case .adam, .adamw:
-                            let decay = kind == .adamw ? 1 - lr * wd : 1
-                            let stepSize = lr / c1, rootC2 = c2.squareRoot()
                             if T.self == Float.self {  // the training path: SIMD16, one block a lane
                                 let pf = UnsafeMutableRawPointer(p.baseAddress!).assumingMemoryBound(to: Float.self)
                                 let gf = UnsafeRawPointer(g.baseAddress!).assumingMemoryBound(to: Float.self)

@@ -1,6 +1,9 @@
+import CElmanKernels
+
 /// Makes an optimizer update undoable: the parameters and optimizer state are copied before it (into
 /// buffers allocated once) and put back if the update left any parameter non-finite, as a huge learning
-/// rate does even when the loss and gradient were finite.
+/// rate does even when the loss and gradient were finite. Adam in Float on Elman's kernels needs no copies:
+/// the kernel writes the new state into the spare buffers, checking it as it goes, and the buffers trade places.
 struct UpdateGuard<T: ElmanFloat> {
     private var params: [T] = [], first: [T] = [], second: [T] = []
 
@@ -8,6 +11,9 @@ struct UpdateGuard<T: ElmanFloat> {
     /// parameter non-finite.
     @_specialize(where T == Float)
     mutating func update(_ optimizer: inout Optimizer<T>, _ values: inout [T], gradient: [T], lr: Double) -> Bool {
+        if T.self == Float.self, optimizer.kind == .adam || optimizer.kind == .adamw, let kernels = CKernels.active {
+            return adamOutOfPlace(kernels, &optimizer, &values, gradient: gradient, lr: lr)
+        }
         Self.copy(values, into: &params)
         Self.copy(optimizer.first, into: &first)
         Self.copy(optimizer.second, into: &second)
@@ -19,6 +25,54 @@ struct UpdateGuard<T: ElmanFloat> {
         Self.copy(second, into: &optimizer.second)
         optimizer.step = step
         return false
+    }
+
+    /// Adam from (values, first, second) into the spare buffers, split over the lanes; on success the spares
+    /// become the state and the old state the spares.
+    mutating func adamOutOfPlace(
+        _ kernels: CKernels, _ optimizer: inout Optimizer<T>, _ values: inout [T], gradient: [T], lr: Double
+    ) -> Bool {
+        let count = values.count
+        for i in 0..<3 where [params, first, second][i].count != count {
+            let fresh = [T](repeating: 0, count: count)
+            if i == 0 { params = fresh } else if i == 1 { first = fresh } else { second = fresh }
+        }
+        optimizer.step += 1
+        let k = optimizer.adamConstants(lr: lr)
+        var constants = elman_adam_step(
+            l2: Float(k.l2), beta1: Float(optimizer.beta1), beta2: Float(optimizer.beta2), eps: Float(optimizer.epsilon),
+            decay: Float(k.decay), step_size: Float(k.stepSize), root_c2: Float(k.rootC2))
+        let nonFiniteBlocks = values.withUnsafeBufferPointer { p in
+            gradient.withUnsafeBufferPointer { g in
+                optimizer.first.withUnsafeBufferPointer { m in
+                    optimizer.second.withUnsafeBufferPointer { v in
+                        params.withUnsafeMutableBufferPointer { pOut in
+                            first.withUnsafeMutableBufferPointer { mOut in
+                                second.withUnsafeMutableBufferPointer { vOut in
+                                    guard count > 0 else { return 0.0 }
+                                    return LaneSplit.sum(count: count, align: 16) { r in
+                                        let i = r.lowerBound
+                                        let finite = kernels.adam(
+                                            &constants, p.baseAddress!.float + i, g.baseAddress!.float + i,
+                                            m.baseAddress!.float + i, v.baseAddress!.float + i, pOut.baseAddress!.float + i,
+                                            mOut.baseAddress!.float + i, vOut.baseAddress!.float + i, Int64(r.count))
+                                        return finite == 1 ? 0 : 1
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        guard nonFiniteBlocks == 0 else {
+            optimizer.step -= 1
+            return false
+        }
+        swap(&values, &params)
+        swap(&optimizer.first, &first)
+        swap(&optimizer.second, &second)
+        return true
     }
 
     /// Element copy into a buffer of its own (never shared storage, so the source's next write does not
