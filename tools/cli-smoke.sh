@@ -117,5 +117,21 @@ expect_error "memory estimate" "lower --hidden, --seq or --batch" "$elman" train
 expect_error "huge --epochs" "--epochs is 1e+300" "$elman" train --epochs 1e300 --out "$tmp/m"
 expect_error "unwritable output" "cannot create directory" "$elman" train --out /proc/elman-test/x
 
+# Kernel paths: ELMAN_ISA forces one, refuses a name it does not know (or a path this CPU lacks), and the
+# backend line names the path; an OpenBLAS on generic kernels gets a one-line note with the fix.
+expect_error "unknown ELMAN_ISA" "ELMAN_ISA=sse4: expected avx512, avx2 or generic" env ELMAN_ISA=sse4 "$elman" sample x
+for isa in avx512 avx2 generic; do
+    if grep -qw "$([ $isa = avx512 ] && echo avx512vl || echo ${isa/generic/fpu})" /proc/cpuinfo 2>/dev/null; then
+        out=$(ELMAN_ISA=$isa "$elman" bench --hidden 16 --seq 4 --batch 2 --steps 1 --json)
+        check "ELMAN_ISA=$isa runs its kernels" grep -q "elman kernels ($isa)" <<<"$out"
+    elif [ $isa != generic ]; then
+        expect_error "ELMAN_ISA=$isa on a CPU without it" "this CPU does not support it" env ELMAN_ISA=$isa "$elman" sample x
+    fi
+done
+if ldconfig -p 2>/dev/null | grep -q libopenblas.so.0 && grep -qw avx2 /proc/cpuinfo; then
+    err=$(OPENBLAS_CORETYPE=Prescott ELMAN_BLAS=libopenblas.so.0 "$elman" bench --hidden 16 --seq 4 --batch 2 --steps 1 2>&1 >/dev/null)
+    check "note on OpenBLAS's generic kernels" grep -q "set OPENBLAS_CORETYPE=" <<<"$err"
+fi
+
 echo "cli: $pass passed, $failures failed"
 [ $failures -eq 0 ]
