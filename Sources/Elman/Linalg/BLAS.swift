@@ -91,10 +91,11 @@ public struct BLASLibrary: Sendable {
 /// names one (for A/B runs); unset, the first of ``BLASLibrary/candidates`` that loads is used (Accelerate
 /// on Apple platforms; none on x86-64); `ELMAN_BLAS=builtin` forces Elman's kernels.
 public enum Backend {
-    /// The loaded CBLAS, or nil for the portable kernels.
+    /// The loaded CBLAS, or nil for Elman's own kernels.
     public static let blas: BLASLibrary? = selection.library
 
-    /// A problem with an explicit `ELMAN_BLAS` request (the process then runs on the portable kernels).
+    /// A problem with an explicit `ELMAN_BLAS`, `ELMAN_ISA` or `ELMAN_THREADING` request (the command line refuses
+    /// to run with one; the library then runs on Elman's kernels on the detected path).
     public static let requestError: String? = {
         if let error = selection.error { return error }
         if let error = InstructionSet.requestError { return error }

@@ -33,10 +33,11 @@ struct UpdateGuard<T: ElmanFloat> {
         _ kernels: CKernels, _ optimizer: inout Optimizer<T>, _ values: inout [T], gradient: [T], lr: Double
     ) -> Bool {
         let count = values.count
-        for i in 0..<3 where [params, first, second][i].count != count {
-            let fresh = [T](repeating: 0, count: count)
-            if i == 0 { params = fresh } else if i == 1 { first = fresh } else { second = fresh }
-        }
+        precondition(gradient.count == count && optimizer.first.count == count && optimizer.second.count == count,
+                     "optimizer: size mismatch")
+        Self.size(&params, count)
+        Self.size(&first, count)
+        Self.size(&second, count)
         optimizer.step += 1
         let k = optimizer.adamConstants(lr: lr)
         var constants = elman_adam_step(
@@ -73,6 +74,10 @@ struct UpdateGuard<T: ElmanFloat> {
         swap(&optimizer.first, &first)
         swap(&optimizer.second, &second)
         return true
+    }
+
+    private static func size(_ buffer: inout [T], _ count: Int) {
+        if buffer.count != count { buffer = [T](repeating: 0, count: count) }
     }
 
     /// Element copy into a buffer of its own (never shared storage, so the source's next write does not
