@@ -47,7 +47,15 @@ import Testing
         let engine = try Engine<Float>(config: trainer.params.config)
         let r = try engine.evaluate(trainer.params, ClassifierTrainer.batch(data.examples[...], head: .sigmoid), reduction: .mean)
         #expect(abs(score.loss - r.loss) < 1e-5)
-        #expect(score.examples == 50 && (0...1).contains(score.accuracy))
+        // Accuracy by hand: each example alone through the engine, its last logit's sign against its label.
+        var right = 0
+        for example in data.examples {
+            let steps = example.tokens.count
+            let out = try engine.logits(trainer.params, inputs: .tokens(example.tokens), steps: steps, size: 1)
+            if (out.logits[steps - 1] > 0 ? 1 : 0) == example.label { right += 1 }
+        }
+        #expect(score.examples == 50)
+        #expect(score.accuracy == Double(right) / 50, "\(score.accuracy) vs \(right)/50")
     }
 
     @Test func parityIsLearned() throws {

@@ -35,8 +35,11 @@ import Testing
         }
     }
 
-    @Test func everyLaneRunsOnceAndTheBarrierHoldsThemInStep() throws {
-        guard let lanes = Lanes.shared else { return }  // one core: nothing to split
+    /// One thread (one core, or ELMAN_THREADS=1): there are no lanes, and the tests that need them are skipped.
+    static let haveLanes = Lanes.shared != nil
+
+    @Test(.enabled(if: haveLanes)) func everyLaneRunsOnceAndTheBarrierHoldsThemInStep() throws {
+        let lanes = try #require(Lanes.shared)
         let p = lanes.count, steps = 500
         // Each lane writes its slot of step t, meets the others, then checks every slot of step t.
         let written = UnsafeMutablePointer<Int>.allocate(capacity: p * steps)
@@ -60,8 +63,8 @@ import Testing
         #expect((0..<p).allSatisfy { failures[$0] == 0 })
     }
 
-    @Test func aBusyTeamIsReportedNotWaitedFor() {
-        guard let lanes = Lanes.shared else { return }
+    @Test(.enabled(if: haveLanes)) func aBusyTeamIsReportedNotWaitedFor() throws {
+        let lanes = try #require(Lanes.shared)
         var nested = [Bool?](repeating: nil, count: lanes.count)
         nested.withUnsafeMutableBufferPointer { nested in
             #expect(Self.onLanes { lane in nested[lane] = lanes.run { _ in } })
@@ -154,8 +157,8 @@ import Testing
     /// A product, the recurrence and a softmax computed while another thread holds the lanes (the same blocks,
     /// one after another) equal, bit for bit, the same computed on the lanes: results do not depend on
     /// whether another engine was running.
-    @Test func busyLanesGiveBitIdenticalResults() {
-        guard let lanes = Lanes.shared, Backend.ownsThreads else { return }
+    @Test(.enabled(if: haveLanes && Backend.ownsThreads)) func busyLanesGiveBitIdenticalResults() throws {
+        let lanes = try #require(Lanes.shared)
         var g = SeededGenerator(seed: 11)
         let (n, h, steps, c) = (48, 160, 20, 70)  // every part large enough to be split
         let w = (0..<(h * h)).map { _ in Float((g.nextUnit() * 2 - 1) * 0.15) }

@@ -50,6 +50,13 @@ import Testing
         ("fractional dim", handMade(#"{"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "bad dimension"),
         ("overlap", handMade(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}"#, data: [UInt8](repeating: 0, count: 8)), "overlap"),
         ("metadata not string", handMade(#"{"__metadata__":{"a":1}}"#, data: []), "not a string"),
+        // A tensor deleted from the header, its bytes left behind: first, in the middle, at the end.
+        ("hole at the start", handMade(#"{"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: [UInt8](repeating: 0, count: 8)),
+         "data bytes 0..<4 belong to no tensor"),
+        ("hole between", handMade(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"c":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#,
+                                  data: [UInt8](repeating: 0, count: 12)), "data bytes 4..<8 belong to no tensor"),
+        ("trailing bytes", handMade(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: [UInt8](repeating: 0, count: 6)),
+         "data bytes 4..<6 belong to no tensor"),
     ])
     func rejectsHostileFiles(name: String, bytes: [UInt8], expected: String) {
         do {
@@ -59,6 +66,28 @@ import Testing
             #expect("\(error)".hasPrefix("evil.safetensors: not a valid safetensors file"), "\(name)")
             #expect("\(error)".contains(expected), "\(name): \(error)")
         }
+    }
+
+    /// A model file whose tensors contradict its own metadata config does not load: a deleted bias is not a
+    /// zero bias. The same tensors without Elman's metadata (as PyTorch writes them) still load.
+    @Test func aModelContradictingItsConfigIsRejected() throws {
+        var g = SeededGenerator(seed: 2)
+        let config = ModelConfig(inputSize: 5, hiddenSize: 3, outputSize: 4, layers: 2)
+        var file = ModelFile.file(Parameters<Float>(config: config, generator: &g))
+        let intact: Parameters<Float> = try ModelFile.parameters(from: file, name: "m")
+        #expect(intact.config == config)
+        for deleted in [ModelFile.fcBias, ModelFile.biasHH(1)] {
+            var holed = file
+            holed.tensors[deleted] = nil
+            let reread = try SafeTensorsFile.parse(holed.serialized(), name: "m")
+            let error = #expect(throws: ElmanError.self) { try ModelFile.parameters(from: reread, name: "m") as Parameters<Float> }
+            #expect(error?.message == "m: missing tensor '\(deleted)'; its metadata config has biases")
+            holed.metadata = [:]  // no declared config: read as PyTorch's files are, a missing bias counts as zero
+            #expect(throws: Never.self) { try ModelFile.parameters(from: holed, name: "m") as Parameters<Float> }
+        }
+        file.metadata["config"] = ModelFile.encodeJSON(ModelConfig(inputSize: 5, hiddenSize: 3, outputSize: 4, layers: 1))
+        let error = #expect(throws: ElmanError.self) { try ModelFile.parameters(from: file, name: "m") as Parameters<Float> }
+        #expect(error?.message == "m: its metadata config has layers 1, but its tensors make it 2")
     }
 
     @Test func modelFileUsesPyTorchNamesAndLayouts() throws {

@@ -89,6 +89,58 @@ import Testing
         #expect(q == [-2.5])  // velocities 1, then 1.5
     }
 
+    /// Adagrad, RMSprop and SGD with Nesterov momentum (PyTorch's form), in Double and Float, with an L2 penalty,
+    /// against the textbook updates written out here.
+    @Test(arguments: ["adagrad", "rmsprop", "nesterov"])
+    func otherRulesFollowTheTextbookUpdate(rule: String) {
+        var g = SeededGenerator(seed: 9)
+        let count = 37
+        let start = (0..<count).map { _ in g.nextUnit() * 2 - 1 }
+        let grads = (0..<4).map { _ in (0..<count).map { _ in g.nextUnit() * 4 - 2 } }
+        let lr = 0.01, wd = 0.1, beta2 = 0.9, eps = 1e-8, mu = 0.9  // β = 0.999 rounds in Float by 1.3e-5 of 1 − β
+        var textbook = start, state = [Double](repeating: 0, count: count)
+        for gr in grads {
+            for i in 0..<count {
+                let gi = gr[i] + wd * textbook[i]
+                switch rule {
+                case "adagrad":  // G ← G + g²; θ ← θ − lr·g / (√G + ε)
+                    state[i] += gi * gi
+                    textbook[i] -= lr * gi / (state[i].squareRoot() + eps)
+                case "rmsprop":  // v ← β·v + (1 − β)·g²; θ ← θ − lr·g / (√v + ε)
+                    state[i] = beta2 * state[i] + (1 - beta2) * gi * gi
+                    textbook[i] -= lr * gi / (state[i].squareRoot() + eps)
+                default:  // b ← μ·b + g; θ ← θ − lr·(g + μ·b)
+                    state[i] = mu * state[i] + gi
+                    textbook[i] -= lr * (gi + mu * state[i])
+                }
+            }
+        }
+        func optimizer<T: ElmanFloat>(_: T.Type) -> Optimizer<T> {
+            var o = Optimizer<T>(kind: rule == "nesterov" ? .sgd : OptimizerKind(rawValue: rule)!, parameterCount: count)
+            o.weightDecay = wd
+            o.beta2 = beta2
+            o.momentum = mu
+            o.nesterov = rule == "nesterov"
+            return o
+        }
+        var double = optimizer(Double.self), float = optimizer(Float.self)
+        var pd = start, pf = start.map(Float.init)
+        for gr in grads {
+            double.update(&pd, gradient: gr, lr: lr)
+            float.update(&pf, gradient: gr.map(Float.init), lr: lr)
+        }
+        #expect(GradientCheck.maxRelativeError(pd, textbook) < 1e-12, "\(rule)")
+        #expect(zip(pf, textbook).allSatisfy { abs(Double($0) - $1) < 1e-6 }, "\(rule)")
+        // Without Nesterov the same momentum moves θ by lr·b, not lr·(g + μ·b): the rule is really applied.
+        if rule == "nesterov" {
+            var plain = optimizer(Double.self)
+            plain.nesterov = false
+            var pp = start
+            for gr in grads { plain.update(&pp, gradient: gr, lr: lr) }
+            #expect(GradientCheck.maxRelativeError(pp, textbook) > 1e-3)
+        }
+    }
+
     @Test(arguments: [OptimizerKind.adam, .adamw])
     func adamInFloatAndDoubleFollowTheTextbookUpdate(kind: OptimizerKind) {
         // 37 parameters: two full SIMD16 blocks and a tail.
@@ -246,9 +298,19 @@ import Testing
         #expect(error?.message.contains("lower --hidden, --seq or --batch") == true)
         o.hidden = 512
         try o.checkMemory(inputSize: 65, outputSize: 65, limit: 1e9)
-        // The estimate is the engine's real footprint to within the baseline: model, gradient, Adam, activations.
-        let trainerBytes = Double(4 * 4 * (65 * 512 + 512 * 512 + 512 + 512 * 65 + 65))
-        #expect(o.estimatedTrainingBytes(inputSize: 65, outputSize: 65) > trainerBytes)
+        // The estimate is what a trainer of those sizes really holds once its workspace exists: parameters,
+        // gradient, Adam's moments and every activation buffer, to the byte.
+        for (hidden, layers) in [(24, 1), (16, 2)] {
+            o.hidden = hidden
+            o.layers = layers
+            o.seq = 7
+            o.batch = 3
+            let tokens = (0..<200).map { Int32($0 % 11) }
+            let trainer = try Trainer(options: o, vocabulary: Vocabulary(level: .word, symbols: (0..<11).map { "w\($0)" }),
+                                      train: tokens, validation: [])
+            try trainer.trainStep()
+            #expect(o.estimatedTrainingBytes(inputSize: 11, outputSize: 11) == Double(trainer.trainingBytes), "L=\(layers)")
+        }
     }
 }
 

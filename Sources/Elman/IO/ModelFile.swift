@@ -133,7 +133,34 @@ public enum ModelFile {
         let config = ModelConfig(inputSize: ih0[1], hiddenSize: h, outputSize: fc[0], layers: layers, head: head,
                                  nonlinearity: nonlinearity, bias: hasBias)
         do { try config.validate() } catch let e as ElmanError { throw fail(e.message) }
+        if let json = file.metadata["config"] { try agree(config, declared: json, file, fail) }
         return config
+    }
+
+    /// A file that declares its config (Elman's own do) must hold exactly the tensors it declares: a tensor
+    /// deleted from it (a bias, say) is an error, not a zero. Files without one (PyTorch's) are read as found.
+    private static func agree(_ found: ModelConfig, declared json: String, _ file: SafeTensorsFile,
+                              _ fail: (String) -> ElmanError) throws {
+        guard let declared = try? JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8)) else {
+            throw fail("its metadata 'config' is not a model config: \(json.prefix(80))")
+        }
+        let fields: [(String, String, String)] = [
+            ("inputSize", "\(declared.inputSize)", "\(found.inputSize)"),
+            ("hiddenSize", "\(declared.hiddenSize)", "\(found.hiddenSize)"),
+            ("outputSize", "\(declared.outputSize)", "\(found.outputSize)"),
+            ("layers", "\(declared.layers)", "\(found.layers)"),
+            ("head", declared.head.rawValue, found.head.rawValue),
+            ("nonlinearity", declared.nonlinearity.rawValue, found.nonlinearity.rawValue),
+            ("bias", "\(declared.bias)", "\(found.bias)"),
+        ]
+        for (field, said, has) in fields where said != has {
+            throw fail("its metadata config has \(field) \(said), but its tensors make it \(has)")
+        }
+        guard declared.bias else { return }
+        let biases = (0..<declared.layers).flatMap { [biasIH($0), biasHH($0)] } + [fcBias]
+        for bias in biases where file.tensors[bias] == nil {
+            throw fail("missing tensor '\(bias)'; its metadata config has biases")
+        }
     }
 
     /// The precision the file's parameters are stored in (that of `rnn.weight_hh_l0`).

@@ -173,9 +173,20 @@ public struct SafeTensorsFile: Sendable {
             file.tensors[key] = SafeTensor(dtype: dtype, shape: shape,
                                            bytes: Array(bytes[(headerEnd + begin)..<(headerEnd + end)]))
         }
+        // The tensors cover the data exactly, as the format requires: no overlaps, and no bytes that belong to
+        // no tensor (a tensor deleted from the header, say, whose bytes were left behind).
         spans.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
-        for (a, b) in zip(spans, spans.dropFirst()) where b.begin < a.end {
-            throw fail("tensors '\(a.name)' and '\(b.name)' overlap")
+        var covered = 0, previous = ""
+        for span in spans {
+            if span.begin < covered { throw fail("tensors '\(previous)' and '\(span.name)' overlap") }
+            if span.begin > covered {
+                throw fail("data bytes \(covered)..<\(span.begin) belong to no tensor; the tensors must cover the data exactly")
+            }
+            covered = span.end
+            previous = span.name
+        }
+        guard covered == dataLength else {
+            throw fail("data bytes \(covered)..<\(dataLength) belong to no tensor; the tensors must cover the data exactly")
         }
         return file
     }
