@@ -22,7 +22,9 @@ from safetensors.torch import load_file
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model")
-    ap.add_argument("--elman", default=".build/release/elman")
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--elman", default=os.path.join(here, "..", ".build", "release", "elman"),
+                    help="the elman binary (default: this checkout's release build, wherever this is run from)")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--batch", type=int, default=3)
     a = ap.parse_args()
@@ -43,10 +45,16 @@ def main():
 
     rng = np.random.default_rng(0)
     inputs = rng.integers(0, vocab, size=(a.steps, a.batch)).astype(np.int64)
-    targets = rng.integers(0, fc.out_features, size=(a.steps, a.batch)).astype(np.int64)
     out, _ = rnn(torch.nn.functional.one_hot(torch.from_numpy(inputs), vocab).float())
-    loss = torch.nn.functional.cross_entropy(fc(out).reshape(-1, fc.out_features),
-                                             torch.from_numpy(targets).reshape(-1), reduction="sum")
+    sigmoid = meta.get("head", "softmax" if fc.out_features > 1 else "sigmoid") == "sigmoid"
+    if sigmoid:  # a two-label classifier: one logit, binary cross-entropy against 0/1 targets
+        targets = rng.integers(0, 2, size=(a.steps, a.batch)).astype(np.float32)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(
+            fc(out)[..., 0], torch.from_numpy(targets), reduction="sum")
+    else:
+        targets = rng.integers(0, fc.out_features, size=(a.steps, a.batch)).astype(np.int64)
+        loss = torch.nn.functional.cross_entropy(fc(out).reshape(-1, fc.out_features),
+                                                 torch.from_numpy(targets).reshape(-1), reduction="sum")
     loss.backward()
     grads = {f"rnn.{n}": p.grad for n, p in rnn.named_parameters()}
     grads.update({f"fc.{n}": p.grad for n, p in fc.named_parameters()})
@@ -62,13 +70,14 @@ def main():
     def rel(x, y):
         return float((x - y).abs().max() / max(float(y.abs().max()), 1e-12))
 
-    worst = {"loss": abs(float(theirs["loss"]) - loss.item()) / abs(loss.item())}
+    worst = {"loss": abs(float(theirs["loss"]) - loss.item()) / max(abs(loss.item()), 1e-12)}
     worst.update({k: rel(theirs[k].double(), g.double()) for k, g in grads.items()})
     for k, e in worst.items():
         print(f"  {k:18s} max rel. difference {e:.2e}")
     if max(worst.values()) > 1e-4:
         sys.exit("FAILED: PyTorch and Elman disagree")
-    print(f"PyTorch and elman agree: loss {loss.item():.6f} on {a.steps}×{a.batch} tokens, every gradient within 1e-4")
+    print(f"PyTorch and elman agree ({'sigmoid' if sigmoid else 'softmax'} head): loss {loss.item():.6f} on "
+          f"{a.steps}×{a.batch} tokens, every gradient within 1e-4")
 
 
 if __name__ == "__main__":
