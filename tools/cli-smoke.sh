@@ -117,6 +117,31 @@ expect_error "memory estimate" "lower --hidden, --seq or --batch" "$elman" train
 expect_error "huge --epochs" "--epochs is 1e+300" "$elman" train --epochs 1e300 --out "$tmp/m"
 expect_error "unwritable output" "cannot create directory" "$elman" train --out /proc/elman-test/x
 
+# Errors that name the real problem: a text file given for a model, float targets for a softmax model, a
+# model of other text diagnosed without its text.
+printf 'First Citizen:\nBefore we proceed any further, hear me speak.\n' >"$tmp/notes.txt"
+expect_error "text for a model" "it begins with text ('First Ci…'), not a model file" "$elman" sample "$tmp/notes.txt"
+python3 - "$tmp" <<'PY'
+import json, struct, sys
+def write(path, tensors):  # name: (dtype, shape, raw bytes)
+    header, offset, data = {}, 0, b""
+    for name, (dtype, shape, raw) in tensors.items():
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(raw)]}
+        offset += len(raw); data += raw
+    text = json.dumps(header).encode()
+    open(path, "wb").write(struct.pack("<Q", len(text)) + text + data)
+f32 = lambda n: struct.pack(f"<{n}f", *([0.1] * n))
+write(sys.argv[1] + "/p3.safetensors", {"rnn.weight_ih_l0": ("F32", [2, 3], f32(6)), "rnn.weight_hh_l0": ("F32", [2, 2], f32(4)),
+                                         "fc.weight": ("F32", [3, 2], f32(6))})
+write(sys.argv[1] + "/bf.safetensors", {"inputs": ("I64", [2, 1], struct.pack("<2q", 0, 1)), "targets": ("F32", [2, 1], f32(2))})
+PY
+expect_error "float targets for softmax" "bf.safetensors: targets are floating-point" \
+    "$elman" grad "$tmp/p3.safetensors" "$tmp/bf.safetensors" --out "$tmp/g.safetensors"
+printf 'hello world, hello there.\n%.0s' $(seq 1 400) >"$tmp/hello.txt"
+"$elman" train "$tmp/hello.txt" --steps 2 --hidden 8 --seq 8 --batch 2 --quiet --sample-length 0 --out "$tmp/hello"
+expect_error "diagnose without the model's text" "was not trained on the built-in Reber grammar corpus" \
+    "$elman" diagnose "$tmp/hello/model.safetensors"
+
 # Kernel paths: ELMAN_ISA forces one, refuses a name it does not know (or a path this CPU lacks), and the
 # backend line names the path; an OpenBLAS on generic kernels gets a one-line note with the fix.
 expect_error "unknown ELMAN_ISA" "ELMAN_ISA=sse4: expected avx512, avx2 or generic" env ELMAN_ISA=sse4 "$elman" sample x

@@ -36,7 +36,15 @@ struct DiagnoseCommand: ParsableCommand {
         let source = file ?? "built-in Reber grammar corpus"
         let text = try file.map { try Corpus.read($0, level: trained.vocabulary.level) } ?? .text(ReberGrammar.corpus(strings: 2000, seed: 77))
         let tokens: [Int32]
-        do { tokens = try trained.vocabulary.encode(text) } catch let e as ElmanError { throw ElmanError("\(source): \(e.message)") }
+        do {
+            tokens = try trained.vocabulary.encode(text)
+        } catch let e as ElmanError {
+            guard let file else {  // a model of other text: its own text is what to measure it on
+                throw ElmanError("\(model) was not trained on the built-in Reber grammar corpus (\(e.message)); "
+                    + "give the text it was trained on: elman diagnose \(model) FILE")
+            }
+            throw ElmanError("\(file): \(e.message)")
+        }
         guard tokens.count > chunk else {
             throw ElmanError("\(source): \(tokens.count) tokens; --chunk \(chunk) needs at least \(chunk + 1)")
         }

@@ -31,6 +31,10 @@ struct GradCommand: ParsableCommand {
         throws -> SafeTensorsFile
     {
         let hint: Head? = batchFile.tensors["targets"].map { $0.dtype.isFloatingPoint ? .sigmoid : .softmax }
+        if hint == .sigmoid, let classes = paramsFile.tensors[ModelFile.fcWeight]?.shape.first, classes > 1 {
+            throw ElmanError("\(batch): targets are floating-point (0/1, for a one-output sigmoid head), but \(params) "
+                + "has \(classes) outputs (a softmax head); expected int64 class ids")
+        }
         let parameters: Parameters<T> = try ModelFile.parameters(from: paramsFile, name: params, headHint: hint)
         let config = parameters.config
         let b: Batch<T> = try BatchFile.batch(batchFile, name: batch, config: config)

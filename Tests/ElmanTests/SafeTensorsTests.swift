@@ -50,6 +50,8 @@ import Testing
         ("fractional dim", handMade(#"{"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "bad dimension"),
         ("overlap", handMade(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}"#, data: [UInt8](repeating: 0, count: 8)), "overlap"),
         ("metadata not string", handMade(#"{"__metadata__":{"a":1}}"#, data: []), "not a string"),
+        ("text for a model", Array("First Citizen:\nBefore we proceed any further, hear me speak.\n".utf8),
+         "it begins with text ('First Ci…'), not a model file"),
         // A tensor deleted from the header, its bytes left behind: first, in the middle, at the end.
         ("hole at the start", handMade(#"{"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: [UInt8](repeating: 0, count: 8)),
          "data bytes 0..<4 belong to no tensor"),

@@ -115,7 +115,7 @@ public struct SafeTensorsFile: Sendable {
         guard bytes.count >= 8 else { throw fail("\(bytes.count) bytes, shorter than the 8-byte header length") }
         let declared = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | (UInt64($1.element) << (8 * UInt64($1.offset))) }
         guard declared <= UInt64(bytes.count - 8) else {
-            throw fail("header length \(declared) exceeds the \(bytes.count - 8) bytes after it")
+            throw fail("header length \(declared) exceeds the \(bytes.count - 8) bytes after it" + textHint(bytes))
         }
         guard declared <= UInt64(maxHeaderBytes) else {
             throw fail("header length \(declared) exceeds the limit of \(maxHeaderBytes) bytes")
@@ -211,6 +211,16 @@ public struct SafeTensorsFile: Sendable {
         out.append(contentsOf: json)
         for name in names { out.append(contentsOf: tensors[name]?.bytes ?? []) }
         return out
+    }
+
+    /// "; it begins with text ('First Ci…'), not a model file" when the first bytes are printable text: what a
+    /// text file given for a model looks like, whose first 8 characters make an absurd header length.
+    private static func textHint(_ bytes: [UInt8]) -> String {
+        let head = bytes.prefix(8)
+        guard head.count == 8, head.allSatisfy({ (0x20...0x7E).contains($0) || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D })
+        else { return "" }
+        let shown = String(decoding: head, as: UTF8.self).replacingOccurrences(of: "\n", with: "\\n")
+        return "; it begins with text ('\(shown)…'), not a model file"
     }
 
     /// A JSON number that is an integer exactly (not 1.5, not "3").
