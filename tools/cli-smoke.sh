@@ -142,6 +142,8 @@ printf 'hello world, hello there.\n%.0s' $(seq 1 400) >"$tmp/hello.txt"
 expect_error "diagnose without the model's text" "was not trained on the built-in Reber grammar corpus" \
     "$elman" diagnose "$tmp/hello/model.safetensors"
 
+expect_error "mistyped command" "unknown command 'trian'; did you mean 'train'?" "$elman" trian x
+
 # Kernel paths: ELMAN_ISA forces one, refuses a name it does not know (or a path this CPU lacks), and the
 # backend line names the path; an OpenBLAS on generic kernels gets a one-line note with the fix.
 expect_error "unknown ELMAN_ISA" "ELMAN_ISA=sse4: expected avx512, avx2 or generic" env ELMAN_ISA=sse4 "$elman" sample x
