@@ -142,6 +142,13 @@ printf 'hello world, hello there.\n%.0s' $(seq 1 400) >"$tmp/hello.txt"
 expect_error "diagnose without the model's text" "was not trained on the built-in Reber grammar corpus" \
     "$elman" diagnose "$tmp/hello/model.safetensors"
 
+# Help: every default shown, in one form ("(default: …)"), the data-dependent ones with their cases.
+help=$("$elman" train --help 2>&1 | tr -s ' \n' ' ')
+check "help: one form of default" [ -z "$(grep -oE '\(default [^:]' <<<"$help")" ]
+for want in "default: 128; 48 on the built-in" "default: 64; 32 on the built-in" "default: 32)" "default: 1000; 2000" \
+    "default: 0.002; 0.01" "default: a tenth of the steps" "characters, words or bytes"; do
+    check "help shows '$want'" grep -qF "$want" <<<"$help"
+done
 expect_error "mistyped command" "unknown command 'trian'; did you mean 'train'?" "$elman" trian x
 
 # Kernel paths: ELMAN_ISA forces one, refuses a name it does not know (or a path this CPU lacks), and the

@@ -21,31 +21,31 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "lm (language model) or classify (lines LABEL<TAB>SEQUENCE).") var task: TrainTask = .lm
     @Option(help: "char, word or byte (raw bytes: any file, even one that is not UTF-8).") var level: TokenLevel = .char
     @Option(help: "Words seen fewer times become <unk> (word level).") var minCount: Int = 1
-    @Option(help: "Hidden size H.") var hidden: Int?
-    @Option(help: "Stacked layers L (default 1).") var layers: Int?
-    @Option(help: "tanh or relu (default tanh).") var nonlinearity: Nonlinearity?
-    @Option(help: "BPTT steps per chunk T.") var seq: Int?
-    @Option(help: "Parallel streams N.") var batch: Int?
-    @Option(help: "Training steps.") var steps: Int?
+    @Option(help: "Hidden size H (default: 128; 48 on the built-in corpus, 32 for the built-in parity task).") var hidden: Int?
+    @Option(help: "Stacked layers L (default: 1).") var layers: Int?
+    @Option(help: "tanh or relu (default: tanh).") var nonlinearity: Nonlinearity?
+    @Option(help: "BPTT steps per chunk T (default: 64; 32 on the built-in corpus).") var seq: Int?
+    @Option(help: "Parallel streams N (default: 32).") var batch: Int?
+    @Option(help: "Training steps (default: 1000; 2000 on the built-in corpus, 6000 for the built-in parity task).") var steps: Int?
     @Option(help: "Passes over the data (instead of --steps).") var epochs: Double?
-    @Option(help: "sgd, adagrad, rmsprop, adam or adamw (default adam).") var optimizer: OptimizerKind?
-    @Option(help: "Learning rate.") var lr: Double?
+    @Option(help: "sgd, adagrad, rmsprop, adam or adamw (default: adam).") var optimizer: OptimizerKind?
+    @Option(help: "Learning rate (default: 0.002; 0.01 for the built-in corpus and parity task).") var lr: Double?
     @Option(help: "Momentum for sgd.") var momentum: Double = 0.9
     @Option(help: "Weight decay.") var weightDecay: Double = 0
     @Option(help: "Clip the gradient's global norm (0: off).") var clip: Double = 5
     @Option(help: "Clip each gradient element to ±this.") var clipValue: Double?
     @Option(help: "constant, cosine or step.") var schedule: Schedule = .constant
     @Option(help: "Warm-up steps.") var warmup: Int = 0
-    @Option(help: "Random seed (default 1).") var seed: UInt64?
+    @Option(help: "Random seed (default: 1).") var seed: UInt64?
     @Option(name: .customLong("init"), help: "uniform, xavier, orthogonal or identity (default: identity for relu, else uniform).")
     var initialization: Initialization?
     @Option(help: "Validation share, taken from the end of the text.") var valFraction: Double = 0.1
     @Option(help: "Validation text file (instead of --val-fraction).") var valFile: String?
-    @Option(help: "Validate (and checkpoint) every K steps.") var evalEvery: Int?
+    @Option(help: "Validate (and checkpoint) every K steps (default: a tenth of the steps, at most 200).") var evalEvery: Int?
     @Option(help: "Stop after this many validations without improvement (0: never).") var patience: Int = 0
     @Option(help: "Output directory.") var out: String = "elman-run"
     @Option(help: "Continue from DIR/last.safetensors.") var resume: String?
-    @Option(help: "Characters of sample printed at each validation.") var sampleLength: Int = 120
+    @Option(help: "Symbols of sample printed at each validation (characters, words or bytes, by --level).") var sampleLength: Int = 120
     @Option(help: "Every K steps record gradient norms, clipping and the lag profile (DIR/diagnostics.svg, .jsonl).")
     var diagnoseEvery: Int?
     @Flag(help: "No progress output.") var quiet = false
