@@ -21,11 +21,9 @@ enum KernelGEMM {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         guard m > 0, n > 0 else { return }
-        if k == 0 || alpha == 0 {  // C = β·C
-            for i in 0..<m {
-                let ci = c + i * ldc
-                if beta == 0 { ci.update(repeating: 0, count: n) } else if beta != 1 { for j in 0..<n { ci[j] *= beta } }
-            }
+        if k == 0 || alpha == 0 {  // C = β·C: the plain loops scale C and stop there
+            Portable.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta,
+                          c: c, ldc: ldc)
             return
         }
         let nr = kernels.nr

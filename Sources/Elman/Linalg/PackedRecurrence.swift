@@ -98,19 +98,3 @@ struct PackedRecurrence {
         KernelGEMM.packPanels(.none, m, ldb: hidden, rows: 0..<hidden, cols: cols, nr: kernels.nr, into: out)
     }
 }
-
-extension UnsafeMutablePointer {
-    /// The same memory as Float, for the kernels that run only when the element type is Float.
-    var float: UnsafeMutablePointer<Float> { UnsafeMutableRawPointer(self).assumingMemoryBound(to: Float.self) }
-}
-
-extension UnsafePointer {
-    var float: UnsafePointer<Float> { UnsafeRawPointer(self).assumingMemoryBound(to: Float.self) }
-}
-
-extension Recurrence.Input {
-    /// The same input as Float pointers (T is Float whenever this is used).
-    var float: Recurrence.Input<Float> {
-        Recurrence.Input<Float>(tokens: tokens.map { ($0.table.float, $0.ids) }, bias: bias?.float)
-    }
-}

@@ -76,10 +76,8 @@ public struct Optimizer<T: ElmanFloat>: Sendable {
                             }
                         case .adam, .adamw:
                             if T.self == Float.self {  // the training path: SIMD16, one block a lane
-                                let pf = UnsafeMutableRawPointer(p.baseAddress!).assumingMemoryBound(to: Float.self)
-                                let gf = UnsafeRawPointer(g.baseAddress!).assumingMemoryBound(to: Float.self)
-                                let mf = UnsafeMutableRawPointer(m.baseAddress!).assumingMemoryBound(to: Float.self)
-                                let vf = UnsafeMutableRawPointer(v.baseAddress!).assumingMemoryBound(to: Float.self)
+                                let pf = p.baseAddress!.float, gf = g.baseAddress!.float
+                                let mf = m.baseAddress!.float, vf = v.baseAddress!.float
                                 LaneSplit.forEach(count: p.count) { r in
                                     let i = r.lowerBound
                                     VectorMath.adam(pf + i, gradient: gf + i, first: mf + i, second: vf + i, count: r.count,
