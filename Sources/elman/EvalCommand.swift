@@ -19,12 +19,13 @@ struct EvalCommand: ParsableCommand {
         do { tokens = try vocabulary.encode(try Corpus.read(file, level: vocabulary.level)) } catch let e as ElmanError {
             throw ElmanError(e.message.contains("not in the model's vocabulary") ? "\(file): \(e.message)" : e.message)
         }
-        guard let loss = try Trainer.evaluate(params, tokens: tokens, batch: 32, seq: 64) else {
+        guard let loss = try LanguageModelTask.evaluate(params, tokens: tokens, batch: 32, seq: 64)?.loss else {
             throw ElmanError("\(file): needs at least 2 tokens")
         }
         let perplexity = Double.exp(loss), bits = loss / Double.log(2)
         if json {
-            print("{\"loss\": \(loss), \"perplexity\": \(perplexity), \"bits_per_token\": \(bits), \"tokens\": \(tokens.count)}")
+            struct Result: Encodable { var loss, perplexity, bitsPerToken: Double, tokens: Int }
+            printJSON(Result(loss: loss, perplexity: perplexity, bitsPerToken: bits, tokens: tokens.count))
         } else {
             print("\(file): \(tokens.count) tokens · loss \(fixed(loss, 4)) nats/token · perplexity \(fixed(perplexity, 3)) · \(fixed(bits, 4)) bits/token")
         }
@@ -33,12 +34,14 @@ struct EvalCommand: ParsableCommand {
     private func evaluateClassifier(_ params: Parameters<Float>, labels: [String], vocabulary: Vocabulary) throws {
         let data = try LabeledSequences.parse(try TextFile.read(file), name: file, level: vocabulary.level,
                                               labels: labels, vocabulary: vocabulary)
-        let score = try ClassifierTrainer.score(params, data.examples)
+        let score = try ClassificationTask.score(params, data.examples)
+        let accuracy = score.accuracy ?? 0
         if json {
-            print("{\"loss\": \(score.loss), \"accuracy\": \(score.accuracy), \"examples\": \(score.examples)}")
+            struct Result: Encodable { var loss, accuracy: Double, examples: Int }
+            printJSON(Result(loss: score.loss, accuracy: accuracy, examples: score.items))
         } else {
-            print("\(file): \(score.examples) sequences · loss \(fixed(score.loss, 4)) nats/sequence · "
-                  + "accuracy \(fixed(100 * score.accuracy, 2))%")
+            print("\(file): \(score.items) sequences · loss \(fixed(score.loss, 4)) nats/sequence · "
+                  + "accuracy \(fixed(100 * accuracy, 2))%")
         }
     }
 }

@@ -14,15 +14,14 @@ struct SampleCommand: ParsableCommand {
     func run() throws {
         guard (0...100_000_000).contains(length) else { throw ElmanError("--length is \(length); expected 0 … 100000000 tokens") }
         guard topK >= 0 else { throw ElmanError("--top-k is \(topK); expected ≥ 0") }
+        guard temperature > 0, temperature.isFinite else { throw ElmanError("--temperature is \(temperature); expected a positive number") }
         let trained = try TrainedModel.load(model)
         if trained.isClassifier {
             throw ElmanError("\(model): a sequence classifier; sample needs a language model (score it with elman eval)")
         }
-        let (params, vocabulary) = (trained.params, trained.vocabulary)
-        var g = SeededGenerator(seed: seed)
         let text: String
         do {
-            text = try sampleText(params, vocabulary, length: length, &g, prime: prime, temperature: temperature, topK: topK)
+            text = try trained.generate(prime: prime ?? "", length: length, temperature: temperature, topK: topK, seed: seed)
         } catch let e as ElmanError {
             throw ElmanError(prime != nil && e.message.contains("not in the model's vocabulary") ? "--prime: \(e.message)" : e.message)
         }

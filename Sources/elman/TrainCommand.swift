@@ -1,264 +1,170 @@
 import ArgumentParser
 import Elman
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a character- or word-level language model (truncated BPTT).",
+        abstract: "Train a character-, word- or byte-level language model, or a sequence classifier (truncated BPTT).",
         discussion: """
             With no FILE, trains on the built-in corpus (the embedded Reber grammar) and reports the share of \
-            sampled strings that are grammatical. Writes DIR/model.safetensors (best validation loss), \
-            DIR/last.safetensors (for --resume) and DIR/report.svg (the learning curve).
+            sampled strings that are grammatical; with --task classify and no FILE, on the built-in parity task. \
+            Writes into DIR: model.safetensors (best validation loss), last.safetensors (the checkpoint), \
+            metrics.jsonl and TensorBoard event files (the run's history, kept across resumes) and report.svg. \
+            Ctrl-C saves the checkpoint; `elman train --resume DIR` continues the same run to its --steps.
             """)
 
     @Argument(help: "UTF-8 text file (default: the built-in Reber grammar corpus, or parity with --task classify).")
     var file: String?
-    @Option(help: "lm (language model) or classify (lines LABEL<TAB>SEQUENCE).") var task: TrainTask = .lm
-    @Option(help: "char, word or byte (raw bytes: any file, even one that is not UTF-8).") var level: TokenLevel = .char
-    @Option(help: "Words seen fewer times become <unk> (word level).") var minCount: Int = 1
+    @Option(help: "lm (language model) or classify (lines LABEL<TAB>SEQUENCE) (default: lm).") var task: TrainTask?
+    @Option(help: "char, word or byte (raw bytes, language models only) (default: char).") var level: TokenLevel?
+    @Option(help: "Words seen fewer times become <unk> (word-level language models) (default: 1).") var minCount: Int?
     @Option(help: "Hidden size H (default: 128; 48 on the built-in corpus, 32 for the built-in parity task).") var hidden: Int?
     @Option(help: "Stacked layers L (default: 1).") var layers: Int?
     @Option(help: "tanh or relu (default: tanh).") var nonlinearity: Nonlinearity?
-    @Option(help: "BPTT steps per chunk T (default: 64; 32 on the built-in corpus).") var seq: Int?
-    @Option(help: "Parallel streams N (default: 32).") var batch: Int?
+    @Option(help: "BPTT steps per chunk T, language models only (default: 64; 32 on the built-in corpus).") var seq: Int?
+    @Option(help: "Parallel streams or sequences per step N (default: 32).") var batch: Int?
     @Option(help: "Training steps (default: 1000; 2000 on the built-in corpus, 6000 for the built-in parity task).") var steps: Int?
-    @Option(help: "Passes over the data (instead of --steps).") var epochs: Double?
+    @Option(help: "Passes over the data, instead of --steps.") var epochs: Double?
     @Option(help: "sgd, adagrad, rmsprop, adam or adamw (default: adam).") var optimizer: OptimizerKind?
     @Option(help: "Learning rate (default: 0.002; 0.01 for the built-in corpus and parity task).") var lr: Double?
-    @Option(help: "Momentum for sgd.") var momentum: Double = 0.9
-    @Option(help: "Weight decay.") var weightDecay: Double = 0
-    @Option(help: "Clip the gradient's global norm (0: off).") var clip: Double = 5
-    @Option(help: "Clip each gradient element to ±this.") var clipValue: Double?
-    @Option(help: "constant, cosine or step.") var schedule: Schedule = .constant
-    @Option(help: "Warm-up steps.") var warmup: Int = 0
+    @Option(help: "Momentum, for sgd only (default: 0.9).") var momentum: Double?
+    @Option(help: "Weight decay (default: 0).") var weightDecay: Double?
+    @Option(help: "Clip the gradient's global norm (0: off) (default: 5).") var clip: Double?
+    @Option(help: "Clip each gradient element to ±this (default: off).") var clipValue: Double?
+    @Option(help: "constant, cosine or step (default: constant).") var schedule: Schedule?
+    @Option(help: "Warm-up steps (default: 0).") var warmup: Int?
     @Option(help: "Random seed (default: 1).") var seed: UInt64?
     @Option(name: .customLong("init"), help: "uniform, xavier, orthogonal or identity (default: identity for relu, else uniform).")
     var initialization: Initialization?
-    @Option(help: "Validation share, taken from the end of the text.") var valFraction: Double = 0.1
-    @Option(help: "Validation text file (instead of --val-fraction).") var valFile: String?
+    @Option(help: "Validation share, taken from the end of the data (default: 0.1).") var valFraction: Double?
+    @Option(help: "Validation file, instead of --val-fraction.") var valFile: String?
     @Option(help: "Validate (and checkpoint) every K steps (default: a tenth of the steps, at most 200).") var evalEvery: Int?
-    @Option(help: "Stop after this many validations without improvement (0: never).") var patience: Int = 0
-    @Option(help: "Output directory.") var out: String = "elman-run"
-    @Option(help: "Continue from DIR/last.safetensors.") var resume: String?
-    @Option(help: "Symbols of sample printed at each validation (characters, words or bytes, by --level).") var sampleLength: Int = 120
-    @Option(help: "Every K steps record gradient norms, clipping and the lag profile (DIR/diagnostics.svg, .jsonl).")
+    @Option(help: "Stop after this many validations without improvement (0: never) (default: 0).") var patience: Int?
+    @Option(help: "Run directory (default: elman-run; with --resume, the run's own).") var out: String?
+    @Option(help: "Continue the run in DIR (or from its last.safetensors) to its --steps; every setting comes from the run.")
+    var resume: String?
+    @Option(help: "Symbols sampled at each validation, language models only (default: 120).") var sampleLength: Int?
+    @Option(help: "Every K steps record gradient norms, clipping and the lag profile, language models only (DIR/diagnostics.svg, .jsonl).")
     var diagnoseEvery: Int?
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {
         if let note = Backend.note { printToStandardError(note) }
-        if task == .classify { return try runClassifier() }
-        let builtin = file == nil
-        let text = try file.map { try Corpus.read($0, level: level) } ?? .text(ReberGrammar.corpus(strings: 6000, seed: 2024))
-        guard (0...0.9).contains(valFraction) else { throw ElmanError("--val-fraction is \(valFraction); expected 0 … 0.9") }
-        var options = commonOptions(defaultHidden: builtin ? 48 : 128, defaultLR: builtin ? 1e-2 : 2e-3)
-        options.seq = seq ?? (builtin ? 32 : 64)
-        let (vocabulary, train, validation) = try prepareData(text)
-        options.steps = try stepCount(default: builtin ? 2000 : 1000, items: train.count, perStep: Double(options.seq) * Double(options.batch))
-        options.evalEvery = evalEvery ?? max(1, min(options.steps / 10, 200))
-        try options.validate()
+        try refuseConflicts()
+        if let resume { return try continueRun(resume) }
+        let settings = try newSettings()
+        try FileIO.prepareOutputDirectory(out ?? "elman-run")
+        try start(settings, directory: out ?? "elman-run", resumeFrom: nil)
+    }
+
+    /// Flags that contradict each other, or that the task does not use.
+    private func refuseConflicts() throws {
+        if steps != nil && epochs != nil { throw ElmanError("--steps and --epochs both set the run's length; give one") }
+        if valFile != nil && valFraction != nil { throw ElmanError("--val-fraction and --val-file both choose the validation data; give one") }
+        if resume != nil && task != nil && file == nil { throw ElmanError("--task: a resumed run keeps its task; drop --task") }
+    }
+
+    /// The settings of a new run from the flags, refusing the ones its task does not use.
+    private func newSettings() throws -> RunSettings {
+        let task = task ?? .lm
+        let level = level ?? .char
+        if task == .classify {
+            let unused: [(String, Bool)] = [("--seq", seq != nil), ("--sample-length", sampleLength != nil),
+                                            ("--diagnose-every", diagnoseEvery != nil), ("--min-count", minCount != nil)]
+            if let flag = unused.first(where: \.1)?.0 {
+                throw ElmanError("\(flag) is for language models; a classifier reads whole sequences (drop \(flag) or use --task lm)")
+            }
+            if level == .byte { throw ElmanError("--level byte is for language models; a classifier reads text lines LABEL<TAB>SEQUENCE") }
+        }
+        if level != .word, let m = minCount, m != 1 { throw ElmanError("--min-count \(m) applies at --level word only") }
+        if let m = momentum, (optimizer ?? .adam) != .sgd {
+            throw ElmanError("--momentum \(m) applies to --optimizer sgd only (this run uses \((optimizer ?? .adam).rawValue))")
+        }
+        let fraction = valFraction ?? 0.1
+        guard (0...0.9).contains(fraction) else { throw ElmanError("--val-fraction is \(fraction); expected 0 … 0.9") }
+        let settings = RunSettings(task: task, file: file.map(absolutePath), level: level, minCount: minCount ?? 1,
+                                   valFile: valFile.map(absolutePath), valFraction: valFile == nil ? fraction : 0,
+                                   patience: patience ?? 0, sampleLength: sampleLength ?? 120, diagnoseEvery: diagnoseEvery)
+        guard settings.patience >= 0 else { throw ElmanError("--patience is \(settings.patience); expected ≥ 0") }
+        guard settings.minCount >= 1 else { throw ElmanError("--min-count is \(settings.minCount); expected ≥ 1") }
         if let k = diagnoseEvery, k < 1 { throw ElmanError("--diagnose-every is \(k); expected a positive integer") }
-        guard (0...1_000_000).contains(sampleLength) else { throw ElmanError("--sample-length is \(sampleLength); expected 0 … 1000000") }
-        try FileIO.prepareOutputDirectory(out)
-
-        let trainer: Trainer
-        if let resume {
-            let file = try SafeTensorsFile.read(resume)
-            let saved = try Trainer.vocabulary(of: file, name: resume)
-            guard saved == vocabulary else {
-                throw ElmanError("\(resume): its vocabulary (\(saved.count) symbols) does not match this data's (\(vocabulary.count)); resume on the same text")
-            }
-            trainer = try Trainer(resuming: file, name: resume, train: train, validation: validation, steps: options.steps)
-            try checkResumeMatches(trainer.options, checkpoint: resume)
-        } else {
-            trainer = try Trainer(options: options, vocabulary: vocabulary, train: train, validation: validation)
+        guard (0...1_000_000).contains(settings.sampleLength) else {
+            throw ElmanError("--sample-length is \(settings.sampleLength); expected 0 … 1000000")
         }
-        let o = trainer.options
-        let config = trainer.params.config
-        say("elman train: \(builtin ? "built-in Reber grammar corpus" : file ?? "") · \(vocabulary.level.rawValue) level, "
-            + "\(vocabulary.count) symbols, \(train.count) train / \(validation.count) validation tokens")
-        say("model: L=\(config.layers) H=\(config.hiddenSize) \(config.nonlinearity.rawValue), "
-            + "\(trainer.params.values.count) parameters · T=\(o.seq) N=\(o.batch) · \(o.optimizer.rawValue) lr \(o.lr) "
-            + "· clip \(o.clip) · \(o.steps) steps · backend \(Backend.description)")
-
-        var trainCurve: [(x: Double, y: Double)] = []
-        var validationCurve: [(x: Double, y: Double)] = []
-        var sinceBest = 0
-        var rejectedInARow = 0
-        var g = SeededGenerator(seed: o.seed &+ 99)
-        let start = monotonicSeconds()
-        let firstStep = trainer.step
-        var recent: [Double] = []
-        let terminal = isatty(1) == 1 && !quiet
-        var diagnostics = diagnoseEvery.map { TrainingDiagnostics(every: $0, directory: out) }
-        trainer.recordsParameterNorms = diagnostics != nil
-        Interrupt.install()
-        while trainer.step < o.steps {
-            if Interrupt.caught != nil && terminal { print("") }
-            try stopIfInterrupted(step: trainer.step, checkpoint: trainer.checkpoint, model: trainer.modelFile)
-            let report = try trainer.trainStep()
-            guard try accepted(report, step: trainer.step, rejectedInARow: &rejectedInARow,
-                               saveLastGood: { try trainer.checkpoint().write(to: "\(out)/last.safetensors") }) else { continue }
-            try diagnostics?.observe(report, trainer: trainer)
-            recent.append(report.loss)
-            let elapsed = monotonicSeconds() - start
-            let rate = Double((trainer.step - firstStep) * o.seq * o.batch) / max(elapsed, 1e-9)
-            let lastValidation = validationCurve.last?.y
-            if terminal {
-                let eta = Double(o.steps - trainer.step) * elapsed / Double(max(1, trainer.step - firstStep))
-                let width = 24, done = width * trainer.step / o.steps
-                let bar = String(repeating: "█", count: done) + String(repeating: "·", count: width - done)
-                print("\r\(bar) step \(trainer.step)/\(o.steps) loss \(fixed(report.loss, 3))"
-                      + (lastValidation.map { " val \(fixed($0, 3))" } ?? "")
-                      + " \(Int(rate)) tok/s ETA \(Int(eta))s   ", terminator: "")
-                fflush(nil)
-            }
-            if trainer.step % o.evalEvery == 0 || trainer.step == o.steps {
-                let trainLoss = recent.reduce(0, +) / Double(recent.count)
-                recent.removeAll()
-                trainCurve.append((Double(trainer.tokensSeen), trainLoss))
-                let validationLoss = try trainer.validationLoss()
-                var line = "step \(trainer.step)/\(o.steps)  train \(fixed(trainLoss, 4))"
-                if let v = validationLoss {
-                    validationCurve.append((Double(trainer.tokensSeen), v))
-                    line += "  val \(fixed(v, 4))"
-                    if v < trainer.bestValidationLoss {
-                        trainer.bestValidationLoss = v
-                        sinceBest = 0
-                        try trainer.modelFile().write(to: "\(out)/model.safetensors")
-                        line += " (best)"
-                    } else {
-                        sinceBest += 1
-                    }
-                } else {
-                    try trainer.modelFile().write(to: "\(out)/model.safetensors")
-                }
-                try trainer.checkpoint().write(to: "\(out)/last.safetensors")
-                line += "  \(Int(rate)) tok/s  \(fixed(monotonicSeconds() - start, 1))s"
-                if terminal { print("\r" + String(repeating: " ", count: 100) + "\r", terminator: "") }
-                say(line)
-                if sampleLength > 0, !quiet {
-                    let sample = try sampleText(trainer.params, vocabulary, length: sampleLength, &g)
-                    say("  sample: \(sample.replacingOccurrences(of: "\n", with: "⏎"))")
-                }
-                if patience > 0 && sinceBest >= patience {
-                    say("early stop: no improvement in \(patience) validations")
-                    break
-                }
-            }
-        }
-        if trainer.step == firstStep {  // nothing left to train (a resume at its last step): still leave both files
-            try trainer.checkpoint().write(to: "\(out)/last.safetensors")
-            try trainer.modelFile().write(to: "\(out)/model.safetensors")
-        }
-        let plot = LinePlot.svg(title: "elman train: \(builtin ? "Reber grammar" : file ?? "")  H=\(o.hidden) L=\(o.layers)",
-                                series: [.init(name: "train", color: "#1f77b4", points: trainCurve),
-                                         .init(name: "validation", color: "#d62728", points: validationCurve)])
-        try FileIO.writeAtomically(Array(plot.utf8), to: "\(out)/report.svg")
-        if let d = diagnostics, let last = d.records.last {
-            say("diagnostics: \(d.records.count) records in \(out)/diagnostics.svg and .jsonl; at step \(last.step) "
-                + "the gradient is \(last.flow.verdict.rawValue): \(last.flow.evidence)")
-        }
-        let seconds = monotonicSeconds() - start
-        say("done in \(fixed(seconds, 1))s: best validation loss \(fixed(trainer.bestValidationLoss, 4)) nats/token; "
-            + "wrote \(out)/model.safetensors, \(out)/last.safetensors, \(out)/report.svg")
-        if builtin {
-            let best: Parameters<Float> = try ModelFile.parameters(from: SafeTensorsFile.read("\(out)/model.safetensors"), name: "model")
-            var sg = SeededGenerator(seed: 7)
-            let generated = try sampleText(best, vocabulary, length: 20000, &sg, prime: "B")
-            let (share, strings) = ReberGrammar.grammaticalShare(of: "B" + generated)
-            var cg = SeededGenerator(seed: 7)
-            let uniform = String((0..<20000).map { _ in Character(vocabulary.symbols[Int(cg.next() % UInt64(vocabulary.count))]) })
-            let chance = ReberGrammar.grammaticalShare(of: uniform)
-            print("learned: \(fixed(100 * share, 1))% of \(strings) sampled strings are grammatical embedded Reber strings "
-                  + "(chance, uniform symbols: \(fixed(100 * chance.share, 1))% of \(chance.strings))")
-        }
+        return settings
     }
 
-    private func prepareData(_ text: Corpus) throws -> (Vocabulary, [Int32], [Int32]) {
-        if let valFile {
-            let valText = try Corpus.read(valFile, level: level)
-            let vocabulary = Vocabulary.build(from: level == .word ? text : text + valText, level: level, minCount: minCount)
-            return (vocabulary, try vocabulary.encode(text), try vocabulary.encode(valText))
+    /// `--resume DIR|FILE`: the run's settings and options come from its checkpoint; a flag given now must agree
+    /// with them, except --steps and --epochs, which set a new target.
+    private func continueRun(_ resume: String) throws {
+        var isDirectory: ObjCBool = false
+        let isRun = FileManager.default.fileExists(atPath: resume, isDirectory: &isDirectory) && isDirectory.boolValue
+        let checkpoint = isRun ? "\(resume)/last.safetensors" : resume
+        let directory = isRun ? resume : (resume as NSString).deletingLastPathComponent.isEmpty ? "." : (resume as NSString).deletingLastPathComponent
+        if let out, absolutePath(out) != absolutePath(directory) {
+            throw ElmanError("--out \(out): a resumed run continues in its own directory (\(directory)); drop --out")
         }
-        let vocabulary = Vocabulary.build(from: text, level: level, minCount: minCount)
-        let tokens = try vocabulary.encode(text)
-        let cut = tokens.count - Int(Double(tokens.count) * valFraction)
-        return (vocabulary, Array(tokens[..<cut]), Array(tokens[cut...]))
+        let saved = try SafeTensorsFile.read(checkpoint)
+        let settings = try RunSettings.saved(in: saved, name: checkpoint)
+        let options = try Trainer<LanguageModelTask>.options(in: saved, name: checkpoint)
+        try refuseChanges(to: settings, options, checkpoint: checkpoint)
+        try FileIO.prepareOutputDirectory(directory)
+        try start(settings, directory: directory, resumeFrom: (saved, checkpoint))
     }
 
-    /// The options every task shares, from the flags, with the task's defaults where a flag is absent.
-    func commonOptions(defaultHidden: Int, defaultLR: Double) -> TrainingOptions {
-        var options = TrainingOptions()
-        options.hidden = hidden ?? defaultHidden
-        options.layers = layers ?? 1
-        options.nonlinearity = nonlinearity ?? .tanh
-        options.batch = batch ?? 32
-        options.optimizer = optimizer ?? .adam
-        options.lr = lr ?? defaultLR
-        options.momentum = momentum
-        options.weightDecay = weightDecay
-        options.clip = clip
-        options.clipValue = clipValue
-        options.schedule = schedule
-        options.warmup = warmup
-        options.seed = seed ?? 1
-        options.initialization = initialization
-        return options
-    }
-
-    /// A resumed run continues with its checkpoint's options; a flag given now that says otherwise is an error.
-    func checkResumeMatches(_ saved: TrainingOptions, checkpoint: String) throws {
+    /// A resumed run keeps every setting of its checkpoint; a flag that says otherwise is refused by name.
+    private func refuseChanges(to s: RunSettings, _ o: TrainingOptions, checkpoint: String) throws {
+        func text<V>(_ v: V?) -> String? { v.map { "\($0)" } }
         let asked: [(String, String?, String)] = [
-            ("--hidden", hidden.map { "\($0)" }, "\(saved.hidden)"), ("--layers", layers.map { "\($0)" }, "\(saved.layers)"),
-            ("--nonlinearity", nonlinearity?.rawValue, saved.nonlinearity.rawValue), ("--seq", seq.map { "\($0)" }, "\(saved.seq)"),
-            ("--batch", batch.map { "\($0)" }, "\(saved.batch)"), ("--optimizer", optimizer?.rawValue, saved.optimizer.rawValue),
-            ("--lr", lr.map { "\($0)" }, "\(saved.lr)"), ("--seed", seed.map { "\($0)" }, "\(saved.seed)"),
-            ("--init", initialization?.rawValue, saved.initialization?.rawValue ?? Initialization.standard(for: saved.nonlinearity).rawValue),
+            ("FILE", file.map(absolutePath), s.file ?? "the built-in data"), ("--task", task?.rawValue, s.task.rawValue),
+            ("--level", level?.rawValue, s.level.rawValue), ("--min-count", text(minCount), "\(s.minCount)"),
+            ("--hidden", text(hidden), "\(o.hidden)"), ("--layers", text(layers), "\(o.layers)"),
+            ("--nonlinearity", nonlinearity?.rawValue, o.nonlinearity.rawValue), ("--seq", text(seq), "\(o.seq)"),
+            ("--batch", text(batch), "\(o.batch)"), ("--optimizer", optimizer?.rawValue, o.optimizer.rawValue),
+            ("--lr", text(lr), "\(o.lr)"), ("--momentum", text(momentum), "\(o.momentum)"),
+            ("--weight-decay", text(weightDecay), "\(o.weightDecay)"), ("--clip", text(clip), "\(o.clip)"),
+            ("--clip-value", text(clipValue), o.clipValue.map { "\($0)" } ?? "off"),
+            ("--schedule", schedule?.rawValue, o.schedule.rawValue), ("--warmup", text(warmup), "\(o.warmup)"),
+            ("--seed", text(seed), "\(o.seed)"),
+            ("--init", initialization?.rawValue, (o.initialization ?? .standard(for: o.nonlinearity)).rawValue),
+            ("--val-fraction", text(valFraction), "\(s.valFraction)"), ("--val-file", valFile.map(absolutePath), s.valFile ?? "none"),
+            ("--eval-every", text(evalEvery), "\(o.evalEvery)"), ("--patience", text(patience), "\(s.patience)"),
+            ("--sample-length", text(sampleLength), "\(s.sampleLength)"),
+            ("--diagnose-every", text(diagnoseEvery), s.diagnoseEvery.map { "\($0)" } ?? "off"),
         ]
-        let conflicts = asked.compactMap { flag, given, was in given.flatMap { $0 == was ? nil : "\(flag) \($0) (it has \(was))" } }
+        let conflicts = asked.compactMap { flag, given, was in given.flatMap { $0 == was ? nil : "\(flag) \($0) (the run has \(was))" } }
         guard conflicts.isEmpty else {
             throw ElmanError("\(checkpoint): cannot resume with \(conflicts.joined(separator: ", ")); a resumed run keeps its "
-                + "checkpoint's settings (only --steps or --epochs may change); drop those flags or start a new run")
+                + "settings (only --steps or --epochs may change); drop those flags or start a new run")
         }
     }
 
-    /// After SIGINT or SIGTERM (``Interrupt``), both tasks save `last.safetensors` (and `model.safetensors`
-    /// if there is none yet), say how to continue, and exit with 128 + the signal number.
-    func stopIfInterrupted(step: Int, checkpoint: () -> SafeTensorsFile, model: () -> SafeTensorsFile) throws {
-        guard let signal = Interrupt.caught else { return }
-        try checkpoint().write(to: "\(out)/last.safetensors")
-        if !FileIO.exists("\(out)/model.safetensors") { try model().write(to: "\(out)/model.safetensors") }
-        say("\(Interrupt.name(signal)) at step \(step): saved \(out)/last.safetensors; continue with --resume \(out)/last.safetensors")
-        throw ExitCode(128 + signal)
+    /// The training options from the flags, with the task's defaults where a flag is absent.
+    func options(for settings: RunSettings) -> TrainingOptions {
+        let parity = settings.builtin && settings.task == .classify, reber = settings.builtin && settings.task == .lm
+        var o = TrainingOptions()
+        o.hidden = hidden ?? (reber ? 48 : parity ? 32 : 128)
+        o.layers = layers ?? 1
+        o.nonlinearity = nonlinearity ?? .tanh
+        o.seq = seq ?? (reber ? 32 : 64)
+        o.batch = batch ?? 32
+        o.optimizer = optimizer ?? .adam
+        o.lr = lr ?? (settings.builtin ? 1e-2 : 2e-3)
+        o.momentum = momentum ?? 0.9
+        o.weightDecay = weightDecay ?? 0
+        o.clip = clip ?? 5
+        o.clipValue = clipValue
+        o.schedule = schedule ?? .constant
+        o.warmup = warmup ?? 0
+        o.seed = seed ?? 1
+        o.initialization = initialization
+        o.steps = steps ?? (reber ? 2000 : parity ? 6000 : 1000)
+        return o
     }
 
-    /// The fault policy of both tasks: the trainer has rejected a non-finite step (its state untouched,
-    /// learning rate halved); this reports it, and after ``TrainingOptions/maxRejectedSteps`` in a row
-    /// saves the last good state and stops with an error. True for an accepted step.
-    func accepted(_ report: StepReport, step: Int, rejectedInARow: inout Int, saveLastGood: () throws -> Void) throws -> Bool {
-        guard !report.accepted else {
-            rejectedInARow = 0
-            return true
-        }
-        rejectedInARow += 1
-        say("step \(step): non-finite loss, gradient or update; step undone, learning rate halved")
-        if rejectedInARow >= TrainingOptions.maxRejectedSteps {
-            try saveLastGood()
-            throw ElmanError("training diverged: \(rejectedInARow) non-finite steps in a row; the last good state "
-                + "is in \(out)/last.safetensors (try a lower --lr or --clip)")
-        }
-        return false
-    }
-
-    /// --steps, or --epochs passes over `items` at `perStep` items a step, or the task's default.
-    func stepCount(default defaultSteps: Int, items: Int, perStep: Double) throws -> Int {
-        guard let epochs else { return steps ?? defaultSteps }
+    /// --epochs passes over `items` at `perStep` items a step, as a step count.
+    func stepCount(epochs: Double, items: Int, perStep: Double) throws -> Int {
         let count = (epochs * Double(items) / max(1, perStep)).rounded(.down)
         guard epochs > 0, count < 1e12 else {
             throw ElmanError("--epochs is \(epochs); expected a positive number of passes, at most 10¹² steps in all")
@@ -271,14 +177,6 @@ struct TrainCommand: ParsableCommand {
         print(line)
         fflush(nil)  // one line per log interval even when stdout is a file or a pipe
     }
-}
-
-func sampleText(_ params: Parameters<Float>, _ vocabulary: Vocabulary, length: Int, _ g: inout SeededGenerator,
-                prime: String? = nil, temperature: Double = 1, topK: Int = 0) throws -> String {
-    let primeIDs = try prime.map { try vocabulary.encode($0) }
-        ?? [vocabulary.id("\n") ?? Int32(g.next() % UInt64(vocabulary.count))]
-    let ids = try Sampler(temperature: temperature, topK: topK).sample(params, prime: primeIDs, length: length, generator: &g)
-    return vocabulary.decode(ids)
 }
 
 enum TrainTask: String, ExpressibleByArgument { case lm, classify }

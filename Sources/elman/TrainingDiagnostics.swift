@@ -23,7 +23,7 @@ struct TrainingDiagnostics {
     }
 
     /// Counts one accepted step; at every K-th, measures and rewrites both files.
-    mutating func observe(_ report: StepReport, trainer: Trainer) throws {
+    mutating func observe(_ report: StepReport, trainer: Trainer<LanguageModelTask>) throws {
         steps += 1
         clipped += report.clipped ? 1 : 0
         guard trainer.step % every == 0 else { return }

@@ -3,7 +3,7 @@ import Testing
 @testable import Elman
 
 @Suite struct TrainTests {
-    static func reberTrainer(steps: Int = 40, seed: UInt64 = 3) throws -> Trainer {
+    static func reberTrainer(steps: Int = 40, seed: UInt64 = 3) throws -> Trainer<LanguageModelTask> {
         let text = ReberGrammar.corpus(strings: 300, seed: 1)
         let vocabulary = Vocabulary.build(from: text, level: .char)
         let tokens = try vocabulary.encode(text)
@@ -25,7 +25,7 @@ import Testing
         let saved = try SafeTensorsFile.parse(first.checkpoint().serialized(), name: "last")
         let text = ReberGrammar.corpus(strings: 300, seed: 1)
         let tokens = try first.vocabulary.encode(text)
-        let resumed = try Trainer(resuming: saved, name: "last", train: Array(tokens[..<3000]), validation: Array(tokens[3000...]))
+        let resumed = try Trainer(resuming: saved, task: LanguageModelTask(vocabulary: first.vocabulary, train: Array(tokens[..<3000]), validation: Array(tokens[3000...])), name: "last")
         #expect(resumed.step == 20)
         for _ in 0..<20 { try resumed.trainStep() }
         #expect(resumed.params.values == straight.params.values)
@@ -33,16 +33,16 @@ import Testing
 
     @Test func trainingLowersTheValidationLoss() throws {
         let trainer = try Self.reberTrainer(steps: 150)
-        let before = try #require(try trainer.validationLoss())
+        let before = try #require(try trainer.validate()?.loss)
         for _ in 0..<150 { try trainer.trainStep() }
-        let after = try #require(try trainer.validationLoss())
+        let after = try #require(try trainer.validate()?.loss)
         #expect(before > 1.7 && after < 0.75, "before \(before), after \(after)")  // ln 7 ≈ 1.95 at chance
     }
 
     @Test func resumeRejectsAModelOnlyFile() throws {
         let trainer = try Self.reberTrainer()
         #expect(throws: ElmanError.self) {
-            try Trainer(resuming: trainer.modelFile(), name: "model.safetensors", train: [0, 1, 2], validation: [])
+            try Trainer(resuming: trainer.modelFile(), task: LanguageModelTask(vocabulary: trainer.vocabulary, train: [0, 1, 2], validation: []), name: "model.safetensors")
         }
     }
 
@@ -203,16 +203,18 @@ import Testing
         #expect(h == [-1, 0.5])
     }
 
-    @Test func samplingIsReproducibleAndRespectsTopK() throws {
-        let trainer = try Self.reberTrainer()
-        var g1 = SeededGenerator(seed: 4), g2 = SeededGenerator(seed: 4)
-        let a = try Sampler().sample(trainer.params, prime: [0], length: 30, generator: &g1)
-        let b = try Sampler().sample(trainer.params, prime: [0], length: 30, generator: &g2)
-        #expect(a == b)
+    @Test func samplingRespectsTopKAndTemperature() throws {
         var g = SeededGenerator(seed: 1)
+        var scratch: [Double] = []
         let top1 = Sampler(topK: 1)
-        #expect((0..<20).allSatisfy { _ in top1.draw([0.1, 2, 2.5, -1], using: &g) == 2 })
-        #expect(Sampler(temperature: 1, topK: 2).draw([1, 1, 5], using: &g) == 2)
+        #expect((0..<200).allSatisfy { _ in top1.draw([0.1, 2, 2.5, -1], weights: &scratch, using: &g) == 2 })
+        // Top 2 of [1, 1, 5]: the tie at the threshold keeps the lower id, so id 1 is never drawn and id 0 is.
+        var counts = [0, 0, 0]
+        for _ in 0..<4000 { counts[Int(Sampler(temperature: 2, topK: 2).draw([1, 1, 5], weights: &scratch, using: &g))] += 1 }
+        #expect(counts[1] == 0 && counts[0] > 0, "\(counts)")
+        // Temperature 2: p(0) = e^0.5 / (e^0.5 + e^2.5) ≈ 0.119.
+        let share = Double(counts[0]) / 4000
+        #expect(abs(share - 0.1192) < 0.02, "\(share)")
     }
 
     @Test func learningRateSchedules() {
@@ -277,7 +279,7 @@ import Testing
 
     @Test func theClassifierRejectsNonFiniteStepsToo() throws {
         let data = try LabeledSequences.parse(LabeledSequences.parity(count: 64, maxLength: 6, seed: 1), name: "p", level: .char)
-        let trainer = try ClassifierTrainer(options: Self.explodingOptions(), labels: data.labels, vocabulary: data.vocabulary,
+        let trainer = try Trainer(options: Self.explodingOptions(), labels: data.labels, vocabulary: data.vocabulary,
                                             train: data.examples)
         var rejected = 0
         for _ in 0..<10 {

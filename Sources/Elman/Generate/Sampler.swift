@@ -1,7 +1,8 @@
 import RealModule
 
-/// Draws tokens from a trained softmax model one step at a time, the hidden state carried.
-public struct Sampler {
+/// How the next token is drawn from a softmax model's logits: softmax(logits / temperature), restricted to the
+/// k most likely tokens.
+public struct Sampler: Sendable {
     public var temperature = 1.0
     /// Keep only the k most likely tokens (0: all).
     public var topK = 0
@@ -11,41 +12,43 @@ public struct Sampler {
         self.topK = topK
     }
 
-    /// `prime` (at least one token) is fed first; then `length` tokens are drawn and returned.
-    public func sample(_ params: Parameters<Float>, prime: [Int32], length: Int,
-                       generator g: inout SeededGenerator) throws -> [Int32] {
-        guard !prime.isEmpty else { throw ElmanError("sampling needs at least one prime token") }
-        guard temperature > 0, temperature.isFinite else {
-            throw ElmanError("--temperature is \(temperature); expected a positive number")
+    /// One token from softmax(logits / temperature) restricted to the top k (ties at the k-th value: the lower
+    /// ids), using `weights` (resized to the logits' count) as scratch so that drawing allocates nothing.
+    public func draw(_ logits: [Float], weights: inout [Double], using g: inout SeededGenerator) -> Int32 {
+        let c = logits.count
+        if weights.count != c { weights = [Double](repeating: 0, count: c) }
+        var threshold = -Double.infinity, atThreshold = c
+        if topK > 0 && topK < c {
+            // The k-th largest logit by repeated selection over a copy: k·C, small next to a step's H·C.
+            for i in 0..<c { weights[i] = Double(logits[i]) }
+            for _ in 0..<topK {
+                var best = 0
+                for i in 1..<c where weights[i] > weights[best] { best = i }
+                threshold = weights[best]
+                weights[best] = -.infinity
+            }
+            var above = 0
+            for i in 0..<c where Double(logits[i]) > threshold { above += 1 }
+            atThreshold = topK - above  // how many of the logits equal to the threshold are kept, lowest ids first
         }
-        let engine = try Engine<Float>(config: params.config)
-        var (logits, state) = try engine.logits(params, inputs: .tokens(prime), steps: prime.count, size: 1)
-        let c = params.config.outputSize
-        var last = Array(logits[(logits.count - c)...])
-        var out: [Int32] = []
-        out.reserveCapacity(length)
-        for _ in 0..<length {
-            let next = draw(last, using: &g)
-            out.append(next)
-            (logits, state) = try engine.logits(params, inputs: .tokens([next]), steps: 1, size: 1, initialState: state)
-            last = logits
+        var m = -Double.infinity
+        for i in 0..<c { m = max(m, Double(logits[i]) / temperature) }
+        var total = 0.0
+        for i in 0..<c {
+            let x = Double(logits[i])
+            var keep = x >= threshold
+            if x == threshold && threshold > -.infinity {
+                keep = atThreshold > 0
+                atThreshold -= 1
+            }
+            weights[i] = keep ? Double.exp(x / temperature - m) : 0
+            total += weights[i]
         }
-        return out
-    }
-
-    /// One token from softmax(logits / temperature), restricted to the top k.
-    public func draw(_ logits: [Float], using g: inout SeededGenerator) -> Int32 {
-        var scaled = logits.map { Double($0) / temperature }
-        if topK > 0 && topK < scaled.count {
-            for i in scaled.indices.sorted(by: { scaled[$0] > scaled[$1] }).dropFirst(topK) { scaled[i] = -.infinity }
-        }
-        let m = scaled.max() ?? 0
-        let weights = scaled.map { Double.exp($0 - m) }
-        var u = g.nextUnit() * weights.reduce(0, +)
-        for (i, w) in weights.enumerated() {
-            u -= w
+        var u = g.nextUnit() * total
+        for i in 0..<c {
+            u -= weights[i]
             if u < 0 { return Int32(i) }
         }
-        return Int32(weights.lastIndex { $0 > 0 } ?? 0)
+        return Int32((0..<c).last { weights[$0] > 0 } ?? 0)
     }
 }

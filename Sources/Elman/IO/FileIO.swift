@@ -55,6 +55,20 @@ public enum FileIO {
         syncDirectory(of: path)
     }
 
+    /// Appends `bytes` to `path` (created if missing) in one write, for logs that grow line by line; a process
+    /// killed mid-write can leave a torn last line, which the logs' readers skip.
+    public static func append(_ bytes: [UInt8], to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard fd >= 0 else { throw ElmanError("cannot write '\(path)': \(lastError())") }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc_write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 && errno != EINTR { throw ElmanError("cannot write '\(path)': \(lastError())") }
+            if n > 0 { offset += n }
+        }
+    }
+
     /// Creates a directory (and its parents) if missing; an error names the path.
     public static func createDirectory(_ path: String) throws {
         var prefix = path.hasPrefix("/") ? "/" : ""

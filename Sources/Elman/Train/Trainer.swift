@@ -2,7 +2,7 @@ import Foundation
 
 /// What one training step did.
 public struct StepReport: Sendable {
-    /// Mean cross-entropy per token (nats) of the chunk.
+    /// Mean loss of the batch (nats per token, or per sequence for a classifier).
     public var loss: Double
     /// Global gradient norm before clipping.
     public var gradientNorm: Double
@@ -11,195 +11,183 @@ public struct StepReport: Sendable {
     /// non-finite (undone): the parameters and optimizer state are as before the step.
     public var accepted: Bool
     public var learningRate: Double
+    /// Tokens (language model) or sequences (classifier) the step consumed.
+    public var items: Int
     /// ‖∂L/∂θ‖ of each parameter tensor before clipping, in layout order (U_l0, W_l0, b_l0, …, V, c);
     /// empty unless the trainer's `recordsParameterNorms` is set.
     public var parameterNorms: [(name: String, norm: Double)] = []
 }
 
-
-/// A character- or word-level language model in training: model, optimizer, data position and the
-/// hidden state carried between chunks (truncated BPTT). Everything needed to resume is in
-/// ``checkpoint()``, and resuming continues bit for bit.
-public final class Trainer {
+/// The one training core: a model and its optimizer trained on a ``TrainingTask``'s batches, with gradient
+/// clipping and the fault policy (a non-finite loss, gradient or update is rejected, the parameters stay as they
+/// were, and the learning rate is halved). Everything needed to resume is in ``checkpoint()``, and a resumed
+/// trainer continues bit for bit.
+public final class Trainer<Task: TrainingTask> {
     public let options: TrainingOptions
-    public let vocabulary: Vocabulary
+    public private(set) var task: Task
     public private(set) var params: Parameters<Float>
     public private(set) var step = 0
-    public private(set) var tokensSeen = 0
-    public var bestValidationLoss = Double.infinity
+    /// Tokens or sequences trained on so far.
+    public private(set) var itemsSeen = 0
     /// Multiplies the scheduled rate; halved after each rejected (non-finite) step.
     public private(set) var learningRateScale = 1.0
+    /// The best validation score so far and the step it was reached at (kept by ``TrainingRun``; saved in checkpoints).
+    public var best: (score: ValidationScore, step: Int)?
+    /// Validations since the best one (for early stopping; saved in checkpoints).
+    public var validationsSinceBest = 0
 
     /// Fill ``StepReport/parameterNorms`` (one pass over the gradient per step).
     public var recordsParameterNorms = false
 
     private var optimizer: Optimizer<Float>
     private var updateGuard = UpdateGuard<Float>()
-    private var streams: TokenStreams
-    private let validationTokens: [Int32]
-    private var hidden: [Float]?
     private let engine: Engine<Float>
+    private var gradient: Parameters<Float>
 
     /// When set, each training step adds the time of each of its phases to it (`elman bench --phases`).
     public var phaseTimer: PhaseTimer? {
         get { engine.phaseTimer }
         set { engine.phaseTimer = newValue }
     }
-    private var gradient: Parameters<Float>
 
-    public init(options: TrainingOptions, vocabulary: Vocabulary, train: [Int32], validation: [Int32]) throws {
+    /// A new model, initialized from `options.seed`, to be trained on `task`.
+    public init(options: TrainingOptions, task: Task) throws {
         try options.validate()
-        guard vocabulary.count >= 2 else {
-            throw ElmanError("the vocabulary has \(vocabulary.count) symbol; a language model needs at least 2")
-        }
-        try options.checkMemory(inputSize: vocabulary.count, outputSize: vocabulary.count)
-        let config = ModelConfig(inputSize: vocabulary.count, hiddenSize: options.hidden, outputSize: vocabulary.count,
-                                 layers: options.layers, nonlinearity: options.nonlinearity)
+        var task = task
+        let config = try task.prepare(for: options)
+        try options.checkMemory(inputSize: config.inputSize, outputSize: config.outputSize, steps: task.longestSequence)
         self.options = options
-        self.vocabulary = vocabulary
+        self.task = task
         var g = SeededGenerator(seed: options.seed)
         params = (options.initialization ?? .standard(for: options.nonlinearity)).parameters(config, generator: &g)
         optimizer = Optimizer(kind: options.optimizer, parameterCount: params.values.count)
         optimizer.momentum = options.momentum
         optimizer.weightDecay = options.weightDecay
-        streams = try TokenStreams(tokens: train, size: options.batch, steps: options.seq)
-        validationTokens = validation
         engine = try Engine(config: config)
         gradient = Parameters(config: config)
     }
 
-    /// One step of truncated BPTT on the next chunk: forward, backward, clipping, update.
+    /// One step on the task's next batch: forward, BPTT, clipping, update.
     @discardableResult
     public func trainStep() throws -> StepReport {
-        let chunk = streams.next()
-        if chunk.restarted { hidden = nil }
-        let batch = Batch<Float>(steps: options.seq, size: options.batch, inputs: .tokens(chunk.inputs),
-                                 targets: .classes(chunk.targets), initialState: hidden)
+        let batch = task.nextBatch()
         let result = try engine.gradient(params, batch, reduction: .mean, into: &gradient)
         let parameterNorms = recordsParameterNorms ? gradient.tensorNorms() : []
         engine.phaseTimer?.lap("parameter norms")
         let (norm, clipped) = Clipping.apply(options, to: &gradient.values)  // discarded below if not finite
         engine.phaseTimer?.lap("clip")
         let lr = options.learningRate(at: step) * learningRateScale
+        let items = Int(result.weight)
         step += 1
-        tokensSeen += options.seq * options.batch
-        guard result.loss.isFinite, norm.isFinite else {
-            // Reject: keep the last good parameters, restart the state, and go slower.
-            learningRateScale *= 0.5
-            hidden = nil
-            return StepReport(loss: result.loss, gradientNorm: norm, clipped: false, accepted: false, learningRate: lr)
+        itemsSeen += items
+        var report = StepReport(loss: result.loss, gradientNorm: norm, clipped: clipped, accepted: false,
+                                learningRate: lr, items: items)
+        guard result.loss.isFinite, norm.isFinite,
+              updateGuard.update(&optimizer, &params.values, gradient: gradient.values, lr: lr) else {
+            learningRateScale *= 0.5  // the last good parameters stay; the carried state restarts; go slower
+            task.finishStep(finalState: nil)
+            return report
         }
-        guard updateGuard.update(&optimizer, &params.values, gradient: gradient.values, lr: lr) else {
-            learningRateScale *= 0.5  // the update overflowed: undone
-            hidden = nil
-            return StepReport(loss: result.loss, gradientNorm: norm, clipped: clipped, accepted: false, learningRate: lr)
-        }
-        hidden = result.finalState
+        task.finishStep(finalState: result.finalState)
         engine.phaseTimer?.lap("Adam update (guarded)")
-        return StepReport(loss: result.loss, gradientNorm: norm, clipped: clipped, accepted: true, learningRate: lr,
-                          parameterNorms: parameterNorms)
+        report.accepted = true
+        report.parameterNorms = parameterNorms
+        return report
     }
+
+    /// The current model's score on the task's held-out data; nil without any.
+    public func validate() throws -> ValidationScore? { try task.validate(params) }
+
+    /// Bytes the model needs in training: parameters, gradient, the optimizer's two moments, and the
+    /// engine's activations for one batch.
+    public var trainingBytes: Int { params.values.count * 4 * 4 + engine.workspaceBytes }
+
+    // MARK: - Checkpoints
+
+    /// The model alone, with what the task says it needs (vocabulary, labels) and the training options.
+    public func modelFile() -> SafeTensorsFile {
+        ModelFile.file(params, metadata: task.modelMetadata.merging(["training": ModelFile.encodeJSON(options)]) { a, _ in a })
+    }
+
+    private struct ResumeState: Codable {
+        var step: Int, itemsSeen: Int, optimizerStep: Int, learningRateScale: Double
+        var best: ValidationScore?, bestStep: Int?, validationsSinceBest: Int
+    }
+
+    /// The model plus everything needed to resume exactly: optimizer moments, step counts, the task's data
+    /// position and carried state.
+    public func checkpoint() -> SafeTensorsFile {
+        var file = modelFile()
+        let state = ResumeState(step: step, itemsSeen: itemsSeen, optimizerStep: optimizer.step,
+                                learningRateScale: learningRateScale, best: best?.score, bestStep: best?.step,
+                                validationsSinceBest: validationsSinceBest)
+        file.metadata["resume"] = ModelFile.encodeJSON(state)
+        file.tensors["optim.first"] = SafeTensor(shape: [optimizer.first.count], values: optimizer.first)
+        file.tensors["optim.second"] = SafeTensor(shape: [optimizer.second.count], values: optimizer.second)
+        task.save(into: &file)
+        return file
+    }
+
+    /// The training options saved in a checkpoint or model file.
+    public static func options(in file: SafeTensorsFile, name: String) throws -> TrainingOptions {
+        guard let json = file.metadata["training"],
+              let options = try? JSONDecoder().decode(TrainingOptions.self, from: Data(json.utf8)) else {
+            throw ElmanError("\(name): cannot resume: no training options in its metadata (is it a last.safetensors checkpoint?)")
+        }
+        return options
+    }
+
+    /// Continues the run saved in `file` (written by ``checkpoint()``) on `task`, which must hold the same data.
+    /// `steps`, when given, replaces the run's step target.
+    public convenience init(resuming file: SafeTensorsFile, task: Task, name: String, steps: Int? = nil) throws {
+        func fail(_ what: String) -> ElmanError { ElmanError("\(name): cannot resume: \(what)") }
+        var options = try Self.options(in: file, name: name)
+        guard let json = file.metadata["resume"],
+              let state = try? JSONDecoder().decode(ResumeState.self, from: Data(json.utf8)) else {
+            throw fail("no training state in its metadata (model.safetensors holds the model only; resume from last.safetensors)")
+        }
+        if let steps { options.steps = steps }
+        try self.init(options: options, task: task)
+        let loaded: Parameters<Float> = try ModelFile.parameters(from: file, name: name)
+        guard loaded.config == params.config else { throw fail("its model config does not match its training options") }
+        guard let m = file.tensors["optim.first"], let v = file.tensors["optim.second"], m.dtype.isFloatingPoint,
+              v.dtype.isFloatingPoint, m.count == loaded.values.count, v.count == loaded.values.count else {
+            throw fail("optimizer state missing or of the wrong size")
+        }
+        try self.task.restore(from: file, name: name)
+        params = loaded
+        optimizer.first = m.values(as: Float.self)
+        optimizer.second = v.values(as: Float.self)
+        optimizer.step = state.optimizerStep
+        step = state.step
+        itemsSeen = state.itemsSeen
+        learningRateScale = state.learningRateScale
+        best = state.best.map { ($0, state.bestStep ?? state.step) }
+        validationsSinceBest = state.validationsSinceBest
+    }
+}
+
+extension Trainer where Task == LanguageModelTask {
+    /// A character-, word- or byte-level language model trained on `train` and validated on `validation`.
+    public convenience init(options: TrainingOptions, vocabulary: Vocabulary, train: [Int32], validation: [Int32]) throws {
+        try self.init(options: options, task: LanguageModelTask(vocabulary: vocabulary, train: train, validation: validation))
+    }
+
+    public var vocabulary: Vocabulary { task.vocabulary }
 
     /// The gradient flow of the current model (``GradientFlow/measure(_:tokens:seq:batch:chunks:jacobianRows:)``)
     /// on one chunk of the validation text, or of the training text when the validation text is too short.
     public func gradientFlow(streams size: Int = 8) throws -> GradientFlowReport {
-        let tokens = validationTokens.count > options.seq * size ? validationTokens : streams.tokens
+        let tokens = task.validationTokens.count > options.seq * size ? task.validationTokens : task.trainTokens
         return try GradientFlow.measure(params, tokens: tokens, seq: options.seq, batch: size, chunks: 1, jacobianRows: 64)
     }
+}
 
-    /// Bytes the model needs in training: parameters, gradient, the optimizer's two moments, and the
-    /// engine's activations for one chunk.
-    public var trainingBytes: Int { params.values.count * 4 * 4 + engine.workspaceBytes }
-
-    /// Mean loss per token (nats) over the validation tokens, state carried; nil without validation data.
-    public func validationLoss() throws -> Double? {
-        try Self.evaluate(params, tokens: validationTokens, batch: options.batch, seq: options.seq)
-    }
-
-    /// Mean loss per token of `tokens` under `params`: N streams of T-step chunks, state carried.
-    public static func evaluate(_ params: Parameters<Float>, tokens: [Int32], batch: Int, seq: Int) throws -> Double? {
-        guard tokens.count >= 2 else { return nil }
-        let size = max(1, min(batch, (tokens.count - 1) / seq))
-        let steps = min(seq, (tokens.count - 1) / size)
-        var streams = try TokenStreams(tokens: tokens, size: size, steps: steps)
-        let engine = try Engine<Float>(config: params.config)
-        var state: [Float]?
-        var total = 0.0, count = 0.0
-        for _ in 0..<streams.chunksPerEpoch {
-            let chunk = streams.next()
-            let r = try engine.evaluate(params, Batch(steps: steps, size: size, inputs: .tokens(chunk.inputs),
-                                                      targets: .classes(chunk.targets), initialState: state))
-            total += r.loss
-            count += r.weight
-            state = r.finalState
-        }
-        return total / count
-    }
-
-    // MARK: - Checkpoints
-
-    /// The model alone (config, vocabulary), as `model.safetensors`.
-    public func modelFile() -> SafeTensorsFile {
-        ModelFile.file(params, metadata: ["vocabulary": ModelFile.encodeJSON(vocabulary),
-                                          "training": ModelFile.encodeJSON(options)])
-    }
-
-    struct ResumeState: Codable {
-        var step: Int, tokensSeen: Int, position: Int, optimizerStep: Int
-        var bestValidationLoss: Double?, learningRateScale: Double
-    }
-
-    /// Model plus everything needed to resume exactly: optimizer moments, data position, carried state.
-    public func checkpoint() -> SafeTensorsFile {
-        var file = modelFile()
-        let state = ResumeState(step: step, tokensSeen: tokensSeen, position: streams.position,
-                                optimizerStep: optimizer.step,
-                                bestValidationLoss: bestValidationLoss.isFinite ? bestValidationLoss : nil,
-                                learningRateScale: learningRateScale)
-        file.metadata["resume"] = ModelFile.encodeJSON(state)
-        Checkpoint.add(optimizer, to: &file)
-        if let hidden {
-            file.tensors["state.hidden"] = SafeTensor(shape: [options.layers, options.batch, options.hidden], values: hidden)
-        }
-        return file
-    }
-
-    /// Continues the run saved in `file` (written by ``checkpoint()``) on the same data.
-    public convenience init(resuming file: SafeTensorsFile, name: String, train: [Int32], validation: [Int32],
-                            steps: Int? = nil) throws {
-        func fail(_ what: String) -> ElmanError { ElmanError("\(name): cannot resume: \(what)") }
-        guard let optionsJSON = file.metadata["training"], var options = try? JSONDecoder().decode(TrainingOptions.self, from: Data(optionsJSON.utf8)) else {
-            throw fail("no training options in its metadata (is it a last.safetensors checkpoint?)")
-        }
-        guard let vocabJSON = file.metadata["vocabulary"], let vocabulary = try? JSONDecoder().decode(Vocabulary.self, from: Data(vocabJSON.utf8)) else {
-            throw fail("no vocabulary in its metadata")
-        }
-        guard let resumeJSON = file.metadata["resume"], let state = try? JSONDecoder().decode(ResumeState.self, from: Data(resumeJSON.utf8)) else {
-            throw fail("no training state in its metadata (model.safetensors holds the model only; resume from last.safetensors)")
-        }
-        if let steps { options.steps = steps }
-        try self.init(options: options, vocabulary: vocabulary, train: train, validation: validation)
-        try Checkpoint.restore(&params, &optimizer, step: state.optimizerStep, from: file, name: name)
-        guard state.position >= 0, state.position <= streams.streamLength else {
-            throw fail("data position \(state.position) is outside this text's streams (is it the same data?)")
-        }
-        streams.position = state.position
-        step = state.step
-        tokensSeen = state.tokensSeen
-        bestValidationLoss = state.bestValidationLoss ?? .infinity
-        learningRateScale = state.learningRateScale
-        if let h = file.tensors["state.hidden"] {
-            guard h.shape == [options.layers, options.batch, options.hidden] else { throw fail("state.hidden has shape \(h.shape)") }
-            hidden = h.values(as: Float.self)
-        }
-    }
-
-    /// Reads the vocabulary saved in a model or checkpoint file.
-    public static func vocabulary(of file: SafeTensorsFile, name: String) throws -> Vocabulary {
-        guard let json = file.metadata["vocabulary"],
-              let v = try? JSONDecoder().decode(Vocabulary.self, from: Data(json.utf8)) else {
-            throw ElmanError("\(name): no vocabulary in its metadata; expected a model written by elman train")
-        }
-        return v
+extension Trainer where Task == ClassificationTask {
+    /// A sequence classifier trained on `train` and validated on `validation`.
+    public convenience init(options: TrainingOptions, labels: [String], vocabulary: Vocabulary,
+                            train: [ClassificationTask.Example], validation: [ClassificationTask.Example] = []) throws {
+        try self.init(options: options, task: ClassificationTask(labels: labels, vocabulary: vocabulary, train: train,
+                                                                validation: validation))
     }
 }

@@ -1,0 +1,86 @@
+import Foundation
+
+/// One line of a run's `metrics.jsonl`: the mean training loss over the steps since the last line, or a
+/// validation.
+public struct MetricsRecord: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable { case train, validation }
+    public var kind: Kind
+    public var step: Int
+    /// Tokens (language model) or sequences (classifier) trained on so far.
+    public var items: Int
+    /// Seconds since 1970.
+    public var wallTime: Double
+    /// Mean loss in nats (per token, or per sequence for a classifier).
+    public var loss: Double
+    public var learningRate: Double?
+    /// Mean global gradient norm before clipping over the steps since the last line.
+    public var gradientNorm: Double?
+    public var itemsPerSecond: Double?
+    public var accuracy: Double?
+    /// A validation that is the best so far (its model is `model.safetensors`).
+    public var best: Bool?
+
+    public init(kind: Kind, step: Int, items: Int, wallTime: Double, loss: Double) {
+        self.kind = kind
+        self.step = step
+        self.items = items
+        self.wallTime = wallTime
+        self.loss = loss
+    }
+}
+
+/// A run's `metrics.jsonl`: one JSON object per line, appended as the run goes and across resumes, so it always
+/// holds the whole history of the run up to its last checkpoint.
+public struct MetricsLog {
+    public let path: String
+    public private(set) var records: [MetricsRecord]
+
+    private static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = .sortedKeys
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }()
+
+    /// Opens (or creates) the log at `path`, dropping the lines of steps after `step`: those of a run that went on
+    /// past the checkpoint it is now resumed from.
+    public init(path: String, keepingThrough step: Int) throws {
+        self.path = path
+        let all = FileIO.exists(path) ? try Self.read(path) : []
+        records = all.filter { $0.step <= step }
+        if records.count != all.count {
+            try FileIO.writeAtomically(records.flatMap(Self.line), to: path)
+        }
+    }
+
+    public mutating func append(_ record: MetricsRecord) throws {
+        try FileIO.append(Self.line(record), to: path)
+        records.append(record)
+    }
+
+    private static func line(_ record: MetricsRecord) -> [UInt8] {
+        Array((try? encoder.encode(record)) ?? Data()) + [UInt8(ascii: "\n")]
+    }
+
+    /// The records of a metrics file; a torn last line (a process killed while writing it) is skipped, any other
+    /// malformed line is an error that names it.
+    public static func read(_ path: String) throws -> [MetricsRecord] {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let bytes = try FileIO.read(path)
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        var records: [MetricsRecord] = []
+        for (i, line) in lines.enumerated() where !line.isEmpty {
+            do {
+                records.append(try decoder.decode(MetricsRecord.self, from: Data(line)))
+            } catch {
+                let torn = i == lines.count - 1  // no newline after it
+                if torn { break }
+                throw ElmanError("\(path): line \(i + 1) is not a metrics record; expected one JSON object per line as elman train writes")
+            }
+        }
+        return records
+    }
+}

@@ -1,0 +1,90 @@
+import RealModule
+
+/// One symbol at a time through a trained model, in buffers allocated once: the forward equations of the seed's
+/// vector form for a batch of one (Eqs. 74–76), with every layer stacked.
+final class Stepper {
+    private let params: Parameters<Float>
+    private let layout: ParameterLayout
+    private let h: Int, c: Int
+    /// Z of the layer being stepped: 1×H.
+    private var z: [Float]
+    /// The output logits G of the last symbol: 1×C.
+    private(set) var logits: [Float]
+    private var probabilitiesBuffer: [Float]
+    /// The sampler's weights: 1×C.
+    private var weights: [Double]
+
+    init(_ params: Parameters<Float>) {
+        self.params = params
+        layout = ParameterLayout(params.config)
+        h = params.config.hiddenSize
+        c = params.config.outputSize
+        z = [Float](repeating: 0, count: h)
+        logits = [Float](repeating: 0, count: c)
+        probabilitiesBuffer = logits
+        weights = [Double](repeating: 0, count: c)
+    }
+
+    /// Feeds symbol `token`: every layer's S(t) in `state` (L·H) from S(t−1), then G(t).
+    func step(_ token: Int32, state: inout [Float]) {
+        let config = params.config
+        params.values.withUnsafeBufferPointer { p in
+            state.withUnsafeMutableBufferPointer { s in
+                z.withUnsafeMutableBufferPointer { z in
+                    for l in 0..<config.layers {
+                        let u = p.baseAddress! + layout.offset(.inputWeights(layer: l))
+                        let w = p.baseAddress! + layout.offset(.recurrentWeights(layer: l))
+                        let own = s.baseAddress! + l * h  // S_l(t−1), then S_l(t): 1×H
+                        // Z = x·U (+ b) + S(t−1)·W   (Eq. 74); x one-hot below, S_{l−1}(t) above the first layer
+                        if l == 0 {
+                            for j in 0..<h { z[j] = u[Int(token) * h + j] }
+                        } else {
+                            let below = s.baseAddress! + (l - 1) * h
+                            for j in 0..<h { z[j] = 0 }
+                            for q in 0..<h { let x = below[q]; for j in 0..<h { z[j] += x * u[q * h + j] } }
+                        }
+                        if config.bias {
+                            let b = p.baseAddress! + layout.offset(.hiddenBias(layer: l))
+                            for j in 0..<h { z[j] += b[j] }
+                        }
+                        for q in 0..<h { let x = own[q]; for j in 0..<h { z[j] += x * w[q * h + j] } }  // S: 1×H, W: H×H
+                        // S(t) = f(Z)   (Eq. 75)
+                        for j in 0..<h { own[j] = config.nonlinearity == .tanh ? Float.tanh(z[j]) : max(0, z[j]) }
+                    }
+                    // G = S_top(t)·V (+ c)   (Eq. 76); S: 1×H, V: H×C
+                    let top = s.baseAddress! + (config.layers - 1) * h
+                    let v = p.baseAddress! + layout.offset(.outputWeights)
+                    logits.withUnsafeMutableBufferPointer { g in
+                        if config.bias {
+                            let bias = p.baseAddress! + layout.offset(.outputBias)
+                            for k in 0..<c { g[k] = bias[k] }
+                        } else {
+                            for k in 0..<c { g[k] = 0 }
+                        }
+                        for q in 0..<h { let x = top[q]; for k in 0..<c { g[k] += x * v[q * c + k] } }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next token drawn by `sampler` from the last symbol's logits.
+    func draw(_ sampler: Sampler, using g: inout SeededGenerator) -> Int32 {
+        sampler.draw(logits, weights: &weights, using: &g)
+    }
+
+    /// softmax(G), or σ(G) for the sigmoid head's one output, of the last symbol.
+    func probabilities(head: Head) -> [Float] {
+        switch head {
+        case .sigmoid:
+            let g = Double(logits[0])
+            probabilitiesBuffer[0] = Float(g >= 0 ? 1 / (1 + Double.exp(-g)) : Double.exp(g) / (1 + Double.exp(g)))
+        case .softmax:
+            let m = Double(logits.max() ?? 0)
+            var total = 0.0
+            for k in 0..<c { total += Double.exp(Double(logits[k]) - m) }
+            for k in 0..<c { probabilitiesBuffer[k] = Float(Double.exp(Double(logits[k]) - m) / total) }
+        }
+        return probabilitiesBuffer
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+
+/// A model written by `elman train`, loaded for use: next-symbol probabilities, text generation and sequence
+/// classification, one symbol at a time with the hidden state carried.
+///
+/// ```swift
+/// let model = try TrainedModel.load("run/model.safetensors")
+/// var state = model.initialState()
+/// let p = try model.predict("First Citizen", state: &state)  // next-symbol probabilities
+/// let text = try model.generate(prime: "ROMEO:", length: 200, temperature: 0.8, topK: 0, seed: 7)
+/// ```
+///
+/// The file is checked as a whole when loaded (its parameters, vocabulary and labels agree in size), so nothing
+/// read from it can index out of range later. A model reuses one workspace for every symbol and allocates nothing
+/// per symbol; use a model from one thread at a time (copies made with ``copy()`` are independent).
+public struct TrainedModel {
+    public let params: Parameters<Float>
+    public let vocabulary: Vocabulary
+    /// The class names of a sequence classifier; nil for a language model.
+    public let labels: [String]?
+    private let stepper: Stepper
+
+    public var isClassifier: Bool { labels != nil }
+    public var config: ModelConfig { params.config }
+
+    /// The hidden state carried from one symbol to the next: S(t) of every layer.
+    public struct State: Sendable, Equatable {
+        /// L·H values, layer by layer.
+        public internal(set) var values: [Float]
+    }
+
+    /// Reads and checks a model file, or the `model.safetensors` of a run directory.
+    public static func load(_ path: String) throws -> TrainedModel {
+        var isDirectory: ObjCBool = false
+        let file = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? "\(path)/model.safetensors" : path
+        return try TrainedModel(file: SafeTensorsFile.read(file), name: file)
+    }
+
+    /// Checks a model already read; `name` names it in errors.
+    public init(file: SafeTensorsFile, name: String) throws {
+        let labels = try ClassificationTask.labels(of: file, name: name)
+        let vocabulary = try Vocabulary.saved(in: file, name: name)
+        let params: Parameters<Float> = try ModelFile.parameters(from: file, name: name)
+        try self.init(params: params, vocabulary: vocabulary, labels: labels, name: name)
+    }
+
+    /// A model from parameters in memory (a ``Trainer``'s, say); `name` names it in errors.
+    public init(params: Parameters<Float>, vocabulary: Vocabulary, labels: [String]? = nil, name: String = "model") throws {
+        let config = params.config
+        func fail(_ what: String) -> ElmanError { ElmanError("\(name): \(what); expected a model written by elman train") }
+        guard vocabulary.count >= 1, vocabulary.count == config.inputSize else {
+            throw fail("its vocabulary has \(vocabulary.count) symbols but the model takes \(config.inputSize) inputs")
+        }
+        if let labels {
+            let outputs = labels.count == 2 ? 1 : labels.count
+            guard labels.count >= 2, config.outputSize == outputs, config.head == (labels.count == 2 ? .sigmoid : .softmax) else {
+                throw fail("\(labels.count) labels but a \(config.head.rawValue) head with \(config.outputSize) outputs")
+            }
+        } else {
+            guard config.head == .softmax, config.outputSize == vocabulary.count else {
+                throw fail("a language model needs a softmax over its \(vocabulary.count) symbols, "
+                    + "found a \(config.head.rawValue) head with \(config.outputSize) outputs")
+            }
+        }
+        self.params = params
+        self.vocabulary = vocabulary
+        self.labels = labels
+        stepper = Stepper(params)
+    }
+
+    /// The same model with a workspace of its own, for use on another thread.
+    public func copy() -> TrainedModel { TrainedModel(self, stepper: Stepper(params)) }
+
+    private init(_ model: TrainedModel, stepper: Stepper) {
+        params = model.params
+        vocabulary = model.vocabulary
+        labels = model.labels
+        self.stepper = stepper
+    }
+
+    /// The state before any symbol: zeros, as in training.
+    public func initialState() -> State {
+        State(values: [Float](repeating: 0, count: config.layers * config.hiddenSize))
+    }
+
+    /// Feeds `text` (split into symbols as the model was trained: characters, words or bytes) and returns the
+    /// probabilities of the next symbol, in vocabulary order (``Vocabulary/symbols``); `state` is carried.
+    /// Predicting a text in one call equals predicting it symbol by symbol.
+    public func predict(_ text: String, state: inout State) throws -> [Float] {
+        guard !isClassifier else { throw ElmanError("predict needs a language model; this is a classifier (use classify)") }
+        let ids = try vocabulary.encode(text)
+        guard !ids.isEmpty else { throw ElmanError("predict needs at least one symbol; the text is empty") }
+        try checkState(state)
+        for id in ids { stepper.step(id, state: &state.values) }
+        return stepper.probabilities(head: config.head)
+    }
+
+    /// Generates `length` symbols after `prime` (fed first; empty: a newline if the vocabulary has one, else a
+    /// random symbol) by sampling softmax(logits / temperature), restricted to the `topK` most likely (0: all).
+    /// Returns the generated text only. The same seed always gives the same text, the same as `elman sample --seed`.
+    public func generate(prime: String, length: Int, temperature: Double = 1, topK: Int = 0, seed: UInt64 = 1) throws -> String {
+        guard !isClassifier else { throw ElmanError("generate needs a language model; this is a classifier (use classify)") }
+        guard length >= 0 else { throw ElmanError("length is \(length); expected ≥ 0") }
+        guard temperature > 0, temperature.isFinite else { throw ElmanError("temperature is \(temperature); expected a positive number") }
+        guard topK >= 0 else { throw ElmanError("topK is \(topK); expected ≥ 0 (0: all symbols)") }
+        var g = SeededGenerator(seed: seed)
+        var primeIDs = try vocabulary.encode(prime)
+        if primeIDs.isEmpty { primeIDs = [vocabulary.id("\n") ?? Int32(g.next() % UInt64(vocabulary.count))] }
+        var state = initialState()
+        for id in primeIDs { stepper.step(id, state: &state.values) }
+        let sampler = Sampler(temperature: temperature, topK: topK)
+        var out: [Int32] = []
+        out.reserveCapacity(length)
+        for _ in 0..<length {
+            let next = stepper.draw(sampler, using: &g)
+            out.append(next)
+            stepper.step(next, state: &state.values)
+        }
+        return vocabulary.decode(out)
+    }
+
+    /// The labels of `sequence` (split into symbols as in training), most likely first, with their probabilities.
+    public func classify(_ sequence: String) throws -> [(label: String, probability: Float)] {
+        guard let labels else { throw ElmanError("classify needs a sequence classifier; this is a language model (use predict)") }
+        let ids = try vocabulary.encode(sequence)
+        guard !ids.isEmpty else { throw ElmanError("classify needs at least one symbol; the sequence is empty") }
+        var state = initialState()
+        for id in ids { stepper.step(id, state: &state.values) }
+        let p = stepper.probabilities(head: config.head)
+        let probabilities = labels.count == 2 ? [1 - p[0], p[0]] : p
+        return zip(labels, probabilities).map { (label: $0, probability: $1) }
+            .enumerated().sorted { $0.element.probability > $1.element.probability || ($0.element.probability == $1.element.probability && $0.offset < $1.offset) }
+            .map(\.element)
+    }
+
+    private func checkState(_ state: State) throws {
+        guard state.values.count == config.layers * config.hiddenSize else {
+            throw ElmanError("state has \(state.values.count) values; this model's has \(config.layers * config.hiddenSize) (L·H)")
+        }
+    }
+}

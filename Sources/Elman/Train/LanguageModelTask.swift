@@ -1,0 +1,112 @@
+import Foundation
+
+/// Next-symbol prediction on a token stream, trained with truncated BPTT: the text is cut into N contiguous
+/// streams read T steps at a time, and the hidden state at the end of one chunk is the next chunk's h0.
+public struct LanguageModelTask: TrainingTask {
+    public let vocabulary: Vocabulary
+    public let trainTokens: [Int32]
+    public let validationTokens: [Int32]
+    private var streams: TokenStreams?
+    private var hidden: [Float]?
+    private var batchSize = 1, seq = 1, hiddenShape: [Int] = []
+
+    /// `train` and `validation` are token ids of `vocabulary`.
+    public init(vocabulary: Vocabulary, train: [Int32], validation: [Int32]) throws {
+        guard vocabulary.count >= 2 else {
+            throw ElmanError("the vocabulary has \(vocabulary.count) symbol; a language model needs at least 2")
+        }
+        self.vocabulary = vocabulary
+        self.trainTokens = train
+        self.validationTokens = validation
+    }
+
+    public mutating func prepare(for options: TrainingOptions) throws -> ModelConfig {
+        streams = try TokenStreams(tokens: trainTokens, size: options.batch, steps: options.seq)
+        batchSize = options.batch
+        seq = options.seq
+        hiddenShape = [options.layers, options.batch, options.hidden]
+        return ModelConfig(inputSize: vocabulary.count, hiddenSize: options.hidden, outputSize: vocabulary.count,
+                           layers: options.layers, nonlinearity: options.nonlinearity)
+    }
+
+    public var longestSequence: Int { seq }
+
+    public mutating func nextBatch() -> Batch<Float> {
+        guard streams != nil else { preconditionFailure("LanguageModelTask.nextBatch before prepare(for:)") }
+        let chunk = streams!.next()
+        if chunk.restarted { hidden = nil }
+        return Batch(steps: seq, size: batchSize, inputs: .tokens(chunk.inputs), targets: .classes(chunk.targets),
+                     initialState: hidden)
+    }
+
+    public mutating func finishStep(finalState: [Float]?) { hidden = finalState }
+
+    public func validate(_ params: Parameters<Float>) throws -> ValidationScore? {
+        try Self.evaluate(params, tokens: validationTokens, batch: batchSize, seq: seq)
+    }
+
+    /// Mean loss per token of `tokens` under `params`: N streams of T-step chunks, state carried.
+    /// Nil for fewer than two tokens.
+    public static func evaluate(_ params: Parameters<Float>, tokens: [Int32], batch: Int, seq: Int) throws -> ValidationScore? {
+        guard tokens.count >= 2 else { return nil }
+        let size = max(1, min(batch, (tokens.count - 1) / seq))
+        let steps = max(1, min(seq, (tokens.count - 1) / size))
+        var streams = try TokenStreams(tokens: tokens, size: size, steps: steps)
+        let engine = try Engine<Float>(config: params.config)
+        var state: [Float]?
+        var total = 0.0, count = 0.0
+        for _ in 0..<streams.chunksPerEpoch {
+            let chunk = streams.next()
+            let r = try engine.evaluate(params, Batch(steps: steps, size: size, inputs: .tokens(chunk.inputs),
+                                                      targets: .classes(chunk.targets), initialState: state))
+            total += r.loss
+            count += r.weight
+            state = r.finalState
+        }
+        return ValidationScore(loss: total / count, items: Int(count))
+    }
+
+    public var modelMetadata: [String: String] { ["vocabulary": ModelFile.encodeJSON(vocabulary)] }
+
+    private struct Position: Codable { var position: Int }
+
+    public func save(into file: inout SafeTensorsFile) {
+        file.metadata["data"] = ModelFile.encodeJSON(Position(position: streams?.position ?? 0))
+        if let hidden { file.tensors["state.hidden"] = SafeTensor(shape: hiddenShape, values: hidden) }
+    }
+
+    public mutating func restore(from file: SafeTensorsFile, name: String) throws {
+        func fail(_ what: String) -> ElmanError { ElmanError("\(name): cannot resume: \(what)") }
+        let saved = try Vocabulary.saved(in: file, name: name)
+        guard saved == vocabulary else {
+            throw fail("its vocabulary (\(saved.count) symbols) does not match this data's (\(vocabulary.count)); resume on the same text")
+        }
+        guard let json = file.metadata["data"], let p = try? JSONDecoder().decode(Position.self, from: Data(json.utf8)) else {
+            throw fail("no data position in its metadata (is it a language model's last.safetensors?)")
+        }
+        guard let length = streams?.streamLength, (0...length).contains(p.position) else {
+            throw fail("data position \(p.position) is outside this text's streams (is it the same data?)")
+        }
+        streams?.position = p.position
+        if let h = file.tensors["state.hidden"] {
+            guard h.shape == hiddenShape, h.dtype.isFloatingPoint else { throw fail("state.hidden has shape \(h.shape), expected \(hiddenShape)") }
+            hidden = h.values(as: Float.self)
+        } else {
+            hidden = nil
+        }
+    }
+
+
+
+}
+
+extension Vocabulary {
+    /// The vocabulary saved in a model or checkpoint file's metadata.
+    public static func saved(in file: SafeTensorsFile, name: String) throws -> Vocabulary {
+        guard let json = file.metadata["vocabulary"],
+              let v = try? JSONDecoder().decode(Vocabulary.self, from: Data(json.utf8)) else {
+            throw ElmanError("\(name): no vocabulary in its metadata; expected a model written by elman train")
+        }
+        return v
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Elman
+import Foundation
+
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Label sequences with a classifier, or show a language model's most likely next symbols.",
+        discussion: """
+            Reads one sequence per line (empty lines are skipped; a line LABEL<TAB>SEQUENCE, as in training files, \
+            is read as its SEQUENCE). A classifier prints the most likely label and its probability; a language \
+            model prints the --top-k most likely symbols to follow the line, with their probabilities.
+            """)
+
+    @Argument(help: "Model file or run directory written by elman train.") var model: String
+    @Argument(help: "UTF-8 text file, or - for standard input (default: standard input).") var file: String?
+    @Option(help: "Next symbols shown per line, language models only (default: 5).") var topK: Int?
+    @Flag(help: "One JSON object per line, with every label's probability (classifier) or the top symbols (language model).")
+    var json = false
+
+    func run() throws {
+        let trained = try TrainedModel.load(model)
+        if trained.isClassifier, let k = topK { throw ElmanError("--top-k \(k) is for language models; \(model) is a classifier") }
+        let k = topK ?? 5
+        guard k >= 1 else { throw ElmanError("--top-k is \(k); expected ≥ 1") }
+        let name = file ?? "-"
+        let text: String
+        if name == "-" {
+            guard let s = String(validating: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) else {
+                throw ElmanError("standard input is not UTF-8 text")
+            }
+            text = s
+        } else {
+            text = try TextFile.read(name)
+        }
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+            let sequence = String(line.split(separator: "\t", omittingEmptySubsequences: false).last ?? "")
+            guard !sequence.isEmpty else { continue }
+            do {
+                if trained.isClassifier {
+                    try printLabel(trained.classify(sequence), input: sequence)
+                } else {
+                    var state = trained.initialState()
+                    try printNext(trained.predict(sequence, state: &state), vocabulary: trained.vocabulary, k: k, input: sequence)
+                }
+            } catch let e as ElmanError {
+                throw ElmanError("\(name == "-" ? "standard input" : name):\(number + 1): \(e.message)")
+            }
+        }
+    }
+
+    private func printLabel(_ ranked: [(label: String, probability: Float)], input: String) {
+        if json {
+            struct Line: Encodable { var input: String, label: String, probabilities: [String: Float] }
+            printJSON(Line(input: input, label: ranked[0].label,
+                           probabilities: Dictionary(uniqueKeysWithValues: ranked.map { ($0.label, $0.probability) })))
+        } else {
+            print("\(ranked[0].label)\t\(fixed(Double(ranked[0].probability), 4))")
+        }
+    }
+
+    private func printNext(_ p: [Float], vocabulary: Vocabulary, k: Int, input: String) {
+        let top = p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }.prefix(k)
+        if json {
+            struct Next: Encodable { var symbol: String, probability: Float }
+            struct Line: Encodable { var input: String, next: [Next] }
+            printJSON(Line(input: input, next: top.map { Next(symbol: vocabulary.symbols[$0], probability: p[$0]) }))
+        } else {
+            let shown = top.map { i in
+                "'\(vocabulary.symbols[i].unicodeScalars.map { $0.escaped(asASCII: false) }.joined())' \(fixed(Double(p[i]), 4))"
+            }
+            print(shown.joined(separator: "  "))
+        }
+    }
+}

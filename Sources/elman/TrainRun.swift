@@ -1,0 +1,198 @@
+import ArgumentParser
+import Elman
+import Foundation
+
+extension TrainCommand {
+    /// Builds the task of `settings` from its data and trains it in `directory`, new or resumed.
+    func start(_ settings: RunSettings, directory: String, resumeFrom: (file: SafeTensorsFile, name: String)?) throws {
+        switch settings.task {
+        case .lm:
+            let (vocabulary, train, validation) = try languageData(settings)
+            let task = try LanguageModelTask(vocabulary: vocabulary, train: train, validation: validation)
+            let source = settings.file ?? "built-in Reber grammar corpus"
+            var diagnostics = settings.diagnoseEvery.map { TrainingDiagnostics(every: $0, directory: directory) }
+            try self.train(task, settings, directory: directory, resumeFrom: resumeFrom, items: train.count,
+                      perStep: { Double($0.seq) * Double($0.batch) },
+                      header: "\(source) · \(vocabulary.level.rawValue) level, \(vocabulary.count) symbols, "
+                          + "\(train.count) train / \(validation.count) validation tokens",
+                      prepare: { trainer in trainer.recordsParameterNorms = diagnostics != nil },
+                      afterStep: { trainer, report in try diagnostics?.observe(report, trainer: trainer) },
+                      afterValidation: { trainer in
+                          guard settings.sampleLength > 0, !quiet else { return }
+                          let model = try TrainedModel(params: trainer.params, vocabulary: vocabulary)
+                          let sample = try model.generate(prime: "", length: settings.sampleLength, seed: trainer.options.seed &+ UInt64(trainer.step))
+                          say("  sample: \(sample.replacingOccurrences(of: "\n", with: "⏎"))")
+                      },
+                      finish: { trainer, run in
+                          if let d = diagnostics, let last = d.records.last {
+                              say("diagnostics: \(d.records.count) records in \(directory)/diagnostics.svg and .jsonl; at step \(last.step) "
+                                  + "the gradient is \(last.flow.verdict.rawValue): \(last.flow.evidence)")
+                          }
+                          if settings.builtin { try reportReberShare(run.modelPath) }
+                      })
+        case .classify:
+            let name = settings.file ?? "built-in parity task"
+            let text = try settings.file.map { try TextFile.read($0) } ?? LabeledSequences.parity(count: 6000, maxLength: 12, seed: 2024)
+            let all = try LabeledSequences.parse(text, name: name, level: settings.level)
+            var train = all.examples, validation: [LabeledSequences.Example] = []
+            if let valFile = settings.valFile {
+                validation = try LabeledSequences.parse(try TextFile.read(valFile), name: valFile, level: settings.level,
+                                                        labels: all.labels, vocabulary: all.vocabulary).examples
+            } else {
+                let cut = train.count - Int(Double(train.count) * settings.valFraction)
+                validation = Array(train[cut...])
+                train = Array(train[..<cut])
+            }
+            guard !train.isEmpty else { throw ElmanError("\(name): no training examples left after the validation split") }
+            let task = try ClassificationTask(labels: all.labels, vocabulary: all.vocabulary, train: train, validation: validation)
+            try self.train(task, settings, directory: directory, resumeFrom: resumeFrom, items: train.count,
+                           perStep: { Double($0.batch) },
+                           header: "\(name) · \(all.labels.count) labels (\(all.labels.joined(separator: ", "))), "
+                               + "\(all.vocabulary.count) symbols, \(train.count) train / \(validation.count) validation sequences",
+                           finish: { trainer, _ in
+                               guard let best = trainer.best, let accuracy = best.score.accuracy else { return }
+                               let counts = Dictionary(grouping: validation, by: \.label).mapValues(\.count)
+                               let majority = Double(counts.values.max() ?? 0) / Double(max(validation.count, 1))
+                               print("learned: \(fixed(100 * accuracy, 1))% validation accuracy at the best validation loss "
+                                     + "(step \(best.step); chance, the majority label: \(fixed(100 * majority, 1))%)")
+                           })
+        }
+    }
+
+    /// The vocabulary and the training and validation tokens of a language-model run.
+    private func languageData(_ s: RunSettings) throws -> (Vocabulary, [Int32], [Int32]) {
+        let text = try s.file.map { try Corpus.read($0, level: s.level) } ?? .text(ReberGrammar.corpus(strings: 6000, seed: 2024))
+        if let valFile = s.valFile {
+            let valText = try Corpus.read(valFile, level: s.level)
+            let vocabulary = Vocabulary.build(from: s.level == .word ? text : text + valText, level: s.level, minCount: s.minCount)
+            return (vocabulary, try vocabulary.encode(text), try vocabulary.encode(valText))
+        }
+        let vocabulary = Vocabulary.build(from: text, level: s.level, minCount: s.minCount)
+        let tokens = try vocabulary.encode(text)
+        let cut = tokens.count - Int(Double(tokens.count) * s.valFraction)
+        return (vocabulary, Array(tokens[..<cut]), Array(tokens[cut...]))
+    }
+
+    /// The one loop of both tasks (``TrainingRun``), with the command line's progress output around it.
+    private func train<Task: TrainingTask>(
+        _ task: Task, _ settings: RunSettings, directory: String, resumeFrom: (file: SafeTensorsFile, name: String)?,
+        items: Int, perStep: (TrainingOptions) -> Double, header: String,
+        prepare: (Trainer<Task>) -> Void = { _ in },
+        afterStep: @escaping (Trainer<Task>, StepReport) throws -> Void = { _, _ in },
+        afterValidation: @escaping (Trainer<Task>) throws -> Void = { _ in },
+        finish: (Trainer<Task>, TrainingRun<Task>) throws -> Void
+    ) throws {
+        let trainer: Trainer<Task>
+        if let resumeFrom {
+            let saved = try Trainer<Task>.options(in: resumeFrom.file, name: resumeFrom.name)
+            let target = try epochs.map { try stepCount(epochs: $0, items: items, perStep: perStep(saved)) } ?? steps
+            trainer = try Trainer(resuming: resumeFrom.file, task: task, name: resumeFrom.name, steps: target)
+        } else {
+            var o = options(for: settings)
+            if let epochs { o.steps = try stepCount(epochs: epochs, items: items, perStep: perStep(o)) }
+            o.evalEvery = evalEvery ?? max(1, min(o.steps / 10, 200))
+            trainer = try Trainer(options: o, task: task)
+        }
+        prepare(trainer)
+        let run = try TrainingRun(trainer, directory: directory)
+        let o = trainer.options, config = trainer.params.config
+        run.patience = settings.patience
+        run.checkpointMetadata = [RunSettings.metadataKey: settings.json]
+        run.stopRequested = { Interrupt.caught }
+        run.itemName = settings.task == .lm ? "tokens" : "sequences"
+        run.reportTitle = "elman train\(settings.task == .classify ? " --task classify" : ""): "
+            + "\((settings.file as NSString?)?.lastPathComponent ?? (settings.task == .lm ? "Reber grammar" : "parity"))  H=\(o.hidden) L=\(o.layers)"
+        say("elman train\(settings.task == .classify ? " --task classify" : ""): \(header)")
+        say("model: L=\(config.layers) H=\(config.hiddenSize) \(config.nonlinearity.rawValue)"
+            + (settings.task == .classify ? " \(config.head.rawValue) head, loss at each sequence's last step" : "")
+            + ", \(trainer.params.values.count) parameters · " + (settings.task == .lm ? "T=\(o.seq) " : "")
+            + "N=\(o.batch) · \(o.optimizer.rawValue) lr \(o.lr) · clip \(o.clip) · \(o.steps) steps · backend \(Backend.description)")
+        if trainer.step > 0 { say("resumed at step \(trainer.step) from \(resumeFrom?.name ?? "")") }
+        let progress = ProgressLine(enabled: !quiet, total: o.steps, unit: settings.task == .lm ? "tok" : "seq")
+        run.observer = { event in
+            switch event {
+            case .step(let report, let step, let rate):
+                try afterStep(trainer, report)
+                progress.show(step: step, loss: report.loss, rate: rate)
+            case .rejected(_, let step):
+                progress.clear()
+                say("step \(step): non-finite loss, gradient or update; step undone, learning rate halved")
+            case .validation(let v):
+                progress.clear()
+                var line = "step \(v.step)/\(o.steps)  train \(fixed(v.trainLoss, 4))"
+                if let score = v.score {
+                    line += "  val \(fixed(score.loss, 4))" + (score.accuracy.map { " accuracy \(fixed(100 * $0, 1))%" } ?? "")
+                    if v.isBest { line += " (best)" }
+                    progress.validation = score.loss
+                }
+                say(line + "  \(Int(v.itemsPerSecond)) \(progress.unit)/s  \(fixed(v.seconds, 1))s")
+                try afterValidation(trainer)
+            case .stoppedEarly(let patience):
+                say("early stop: no better validation loss in \(patience) validations")
+            }
+        }
+        Interrupt.install()
+        let start = monotonicSeconds()
+        let outcome = try run.run()
+        progress.clear()
+        if case .interrupted(let signal) = outcome {
+            say("\(Interrupt.name(signal)) at step \(trainer.step): saved \(run.checkpointPath); continue with: "
+                + "elman train --resume \(directory)")
+            throw ExitCode(128 + signal)
+        }
+        let best = trainer.best.map { "best validation loss \(fixed($0.score.loss, 4)) at step \($0.step)" } ?? "no validation data"
+        say("done in \(fixed(monotonicSeconds() - start, 1))s: \(best); wrote \(run.modelPath), \(run.checkpointPath), "
+            + "\(run.metricsPath), \(run.reportPath)")
+        try finish(trainer, run)
+    }
+
+    /// The built-in corpus's measure of learning: the share of grammatical strings in 20,000 sampled symbols.
+    private func reportReberShare(_ modelPath: String) throws {
+        let model = try TrainedModel.load(modelPath)
+        let generated = try model.generate(prime: "B", length: 20000, seed: 7)
+        let (share, strings) = ReberGrammar.grammaticalShare(of: "B" + generated)
+        var g = SeededGenerator(seed: 7)
+        let symbols = model.vocabulary.symbols
+        let uniform = String((0..<20000).map { _ in Character(symbols[Int(g.next() % UInt64(symbols.count))]) })
+        let chance = ReberGrammar.grammaticalShare(of: uniform)
+        print("learned: \(fixed(100 * share, 1))% of \(strings) sampled strings are grammatical embedded Reber strings "
+              + "(chance, uniform symbols: \(fixed(100 * chance.share, 1))% of \(chance.strings))")
+    }
+}
+
+/// The progress bar of a terminal: one line rewritten in place, cleared before any other output.
+final class ProgressLine {
+    let enabled: Bool
+    let total: Int
+    let unit: String
+    var validation: Double?
+    private var shown = false
+    private let start = monotonicSeconds()
+    private var firstStep: Int?
+
+    init(enabled: Bool, total: Int, unit: String) {
+        self.enabled = enabled && isatty(1) == 1
+        self.total = total
+        self.unit = unit
+    }
+
+    func show(step: Int, loss: Double, rate: Double) {
+        guard enabled else { return }
+        let first = firstStep ?? step - 1
+        firstStep = first
+        let elapsed = monotonicSeconds() - start
+        let eta = Double(total - step) * elapsed / Double(max(1, step - first))
+        let width = 24, done = width * min(step, total) / max(total, 1)
+        let bar = String(repeating: "█", count: done) + String(repeating: "·", count: width - done)
+        print("\r\(bar) step \(step)/\(total) loss \(fixed(loss, 3))" + (validation.map { " val \(fixed($0, 3))" } ?? "")
+              + " \(Int(rate)) \(unit)/s ETA \(Int(eta))s   ", terminator: "")
+        fflush(nil)
+        shown = true
+    }
+
+    func clear() {
+        guard shown else { return }
+        print("\r" + String(repeating: " ", count: 100) + "\r", terminator: "")
+        shown = false
+    }
+}
