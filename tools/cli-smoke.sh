@@ -3,7 +3,7 @@
 # error naming the file or value and a non-zero exit, without writing the output; signals and SIGKILL
 # never leave a broken checkpoint; diagnose, classify and --level byte work end to end.
 set -uo pipefail
-elman=${1:-.build/debug/elman}
+elman=$(realpath "${1:-.build/release/elman}")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failures=0
@@ -45,35 +45,86 @@ check() {  # check NAME CONDITION-COMMAND...
     if "$@"; then pass=$((pass + 1)); else echo "FAIL: $name"; failures=$((failures + 1)); fi
 }
 
-# Sequence classification end to end: train on the built-in parity task, then eval reports accuracy.
+# Sequence classification end to end: train on the built-in parity task, then eval reports accuracy; a resume
+# extends the run in its own directory.
 "$elman" train --task classify --steps 40 --quiet --out "$tmp/cls" >"$tmp/cls.log" 2>&1
 check "classify train" grep -q "validation accuracy" "$tmp/cls.log"
 printf 'odd\t1\neven\t11\n' >"$tmp/cls.txt"
 "$elman" eval "$tmp/cls/model.safetensors" "$tmp/cls.txt" --json >"$tmp/cls.json" 2>&1
 check "classify eval" grep -q '"accuracy"' "$tmp/cls.json"
 expect_error "sample a classifier" "sequence classifier" "$elman" sample "$tmp/cls/model.safetensors"
-check "classify resume" "$elman" train --task classify --resume "$tmp/cls/last.safetensors" --steps 60 --quiet --out "$tmp/cls"
+check "classify resume" "$elman" train --task classify --resume "$tmp/cls" --steps 60 --quiet
+check "classify resume reached step 60" grep -q '"step":60' "$tmp/cls/metrics.jsonl"
 
-# SIGINT during training: a checkpoint is saved, the exit status is 130, and the checkpoint resumes.
-"$elman" train --steps 1000000 --eval-every 1000000 --quiet --out "$tmp/int" &
+# elman predict: the built-in classifier labels parity strings it never saw.
+"$elman" train --task classify --quiet --out "$tmp/parity"
+python3 -c "
+import random
+r = random.Random(99)
+for _ in range(400):
+    s = ''.join(r.choice('01') for _ in range(r.randint(1, 12)))
+    print(('odd' if s.count('1') % 2 else 'even') + '\t' + s)" >"$tmp/parity.txt"
+cut -f2 "$tmp/parity.txt" | "$elman" predict "$tmp/parity" >"$tmp/parity.out"
+right=$(paste "$tmp/parity.out" "$tmp/parity.txt" | awk -F'\t' '$1 == $3' | wc -l)
+check "predict labels new parity strings ($right/400 right)" [ "$right" -ge 380 ]
+"$elman" predict "$tmp/parity" "$tmp/parity.txt" --json | head -1 >"$tmp/parity.json"
+check "predict --json gives every label's probability" grep -q '"probabilities":{"even":' "$tmp/parity.json"
+expect_error "predict --top-k on a classifier" "--top-k 3 is for language models" "$elman" predict "$tmp/parity" "$tmp/parity.txt" --top-k 3
+printf '0101\n01x1\n' >"$tmp/bad-parity.txt"
+expect_error "predict names the line" "bad-parity.txt:2: symbols not in the model's vocabulary: 'x'" \
+    "$elman" predict "$tmp/parity" "$tmp/bad-parity.txt"
+
+# SIGINT, then the command it prints: the run finishes its --steps with the same weights, checkpoint and
+# history as a run that was never interrupted; report.svg is written on the interrupt too.
+run_args=(--steps 300 --eval-every 100 --sample-length 0 --quiet)
+"$elman" train "${run_args[@]}" --out "$tmp/straight"
+"$elman" train "${run_args[@]}" --out "$tmp/int" 2>"$tmp/int.err" &
 pid=$!
-sleep 3
+for _ in $(seq 1 600); do [ -s "$tmp/int/metrics.jsonl" ] && break; sleep 0.01; done
 kill -INT $pid
 wait $pid
 rc=$?
 check "SIGINT exits 130 (got $rc)" [ $rc -eq 130 ]
-check "SIGINT leaves a checkpoint that resumes" "$elman" train --resume "$tmp/int/last.safetensors" --steps 1 \
-    --quiet --out "$tmp/int2"
+check "SIGINT writes the report" [ -s "$tmp/int/report.svg" ]
+hint=$(grep -o 'continue with: .*' "$tmp/int.err" | sed 's/^continue with: //')
+check "SIGINT prints a resume command ($hint)" [ "$hint" = "elman train --resume $tmp/int" ]
+elman() { "$elman" "$@"; }
+eval "$hint" >/dev/null
+check "the resumed run's model equals the uninterrupted one" cmp -s "$tmp/straight/model.safetensors" "$tmp/int/model.safetensors"
+check "the resumed run's checkpoint equals the uninterrupted one" cmp -s "$tmp/straight/last.safetensors" "$tmp/int/last.safetensors"
+check "metrics.jsonl covers every step once" python3 - "$tmp/straight/metrics.jsonl" "$tmp/int/metrics.jsonl" <<'PY'
+import json, sys
+def history(path):
+    return [(r["kind"], r["step"], r["items"], r["loss"]) for r in map(json.loads, open(path))]
+a, b = history(sys.argv[1]), history(sys.argv[2])
+sys.exit(0 if a == b and len(a) > 30 else 1)
+PY
+if "${PYTHON:-python3}" -c "import tensorboard" 2>/dev/null; then
+    check "TensorBoard's reader sees metrics.jsonl's scalars" "${PYTHON:-python3}" tools/check_tensorboard.py "$tmp/int"
+    check "TensorBoard: a classifier's accuracy" "${PYTHON:-python3}" tools/check_tensorboard.py "$tmp/cls"
+elif [ -n "${ELMAN_REQUIRE_TENSORBOARD:-}" ]; then
+    echo "FAIL: the tensorboard Python package is missing"; failures=$((failures + 1))
+fi
+expect_error "resume with another config" "cannot resume with --hidden 7 (the run has 48)" \
+    "$elman" train --resume "$tmp/int" --hidden 7
+mkdir -p "$tmp/empty"
+expect_error "resume without a checkpoint" "cannot open '$tmp/empty/last.safetensors'" "$elman" train --resume "$tmp/empty"
 # Two SIGINTs in a row (the second exits at once if the loop has not yet saved) end with 130.
-"$elman" train --steps 1000000 --eval-every 1000000 --quiet --out "$tmp/int4" &
+"$elman" train --steps 1000000 --eval-every 1000000 --quiet --out "$tmp/int4" 2>/dev/null &
 pid=$!
 sleep 3
 kill -INT $pid; kill -INT $pid
 wait $pid
 rc=$?
 check "second SIGINT exits 130 (got $rc)" [ $rc -eq 130 ]
-expect_error "resume with another config" "cannot resume with --hidden 7" \
-    "$elman" train --resume "$tmp/int/last.safetensors" --hidden 7 --out "$tmp/int3"
+
+# Flags that contradict each other or do not apply to the task are refused by name.
+expect_error "--steps with --epochs" "--steps and --epochs both set the run's length" "$elman" train --steps 10 --epochs 1
+expect_error "--val-fraction with --val-file" "--val-fraction and --val-file" "$elman" train --val-fraction 0.2 --val-file x
+expect_error "--seq for a classifier" "--seq is for language models" "$elman" train --task classify --seq 5
+expect_error "--sample-length for a classifier" "--sample-length is for language models" "$elman" train --task classify --sample-length 5
+expect_error "--momentum with adam" "--momentum 0.5 applies to --optimizer sgd only" "$elman" train --momentum 0.5
+check "--version" grep -qE '^elman [0-9]+\.[0-9]+\.[0-9]+$' <<<"$("$elman" --version)"
 
 # SIGKILL at random moments while checkpoints are written every step: what is left always loads.
 kills=0
@@ -146,7 +197,7 @@ expect_error "diagnose without the model's text" "was not trained on the built-i
 help=$("$elman" train --help 2>&1 | tr -s ' \n' ' ')
 check "help: one form of default" [ -z "$(grep -oE '\(default [^:]' <<<"$help")" ]
 for want in "default: 128; 48 on the built-in" "default: 64; 32 on the built-in" "default: 32)" "default: 1000; 2000" \
-    "default: 0.002; 0.01" "default: a tenth of the steps" "characters, words or bytes"; do
+    "default: 0.002; 0.01" "default: a tenth of the steps" "default: 120)"; do
     check "help shows '$want'" grep -qF "$want" <<<"$help"
 done
 expect_error "mistyped command" "unknown command 'trian'; did you mean 'train'?" "$elman" trian x

@@ -6,6 +6,7 @@ struct ElmanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "elman",
         abstract: "Vanilla (Elman) recurrent networks trained with exact backpropagation through time.",
+        version: "elman 0.5.0",
         subcommands: [TrainCommand.self, PredictCommand.self, SampleCommand.self, EvalCommand.self, DiagnoseCommand.self, BenchCommand.self, GradCheckCommand.self, GradCommand.self]
     )
 

@@ -41,7 +41,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Validation file, instead of --val-fraction.") var valFile: String?
     @Option(help: "Validate (and checkpoint) every K steps (default: a tenth of the steps, at most 200).") var evalEvery: Int?
     @Option(help: "Stop after this many validations without improvement (0: never) (default: 0).") var patience: Int?
-    @Option(help: "Run directory (default: elman-run; with --resume, the run's own).") var out: String?
+    @Option(help: "Run directory (default: elman-run; with --resume, the run's own, or a new one that branches the run).") var out: String?
     @Option(help: "Continue the run in DIR (or from its last.safetensors) to its --steps; every setting comes from the run.")
     var resume: String?
     @Option(help: "Symbols sampled at each validation, language models only (default: 120).") var sampleLength: Int?
@@ -62,7 +62,6 @@ struct TrainCommand: ParsableCommand {
     private func refuseConflicts() throws {
         if steps != nil && epochs != nil { throw ElmanError("--steps and --epochs both set the run's length; give one") }
         if valFile != nil && valFraction != nil { throw ElmanError("--val-fraction and --val-file both choose the validation data; give one") }
-        if resume != nil && task != nil && file == nil { throw ElmanError("--task: a resumed run keeps its task; drop --task") }
     }
 
     /// The settings of a new run from the flags, refusing the ones its task does not use.
@@ -102,15 +101,17 @@ struct TrainCommand: ParsableCommand {
         let isRun = FileManager.default.fileExists(atPath: resume, isDirectory: &isDirectory) && isDirectory.boolValue
         let checkpoint = isRun ? "\(resume)/last.safetensors" : resume
         let directory = isRun ? resume : (resume as NSString).deletingLastPathComponent.isEmpty ? "." : (resume as NSString).deletingLastPathComponent
-        if let out, absolutePath(out) != absolutePath(directory) {
-            throw ElmanError("--out \(out): a resumed run continues in its own directory (\(directory)); drop --out")
-        }
         let saved = try SafeTensorsFile.read(checkpoint)
         let settings = try RunSettings.saved(in: saved, name: checkpoint)
         let options = try Trainer<LanguageModelTask>.options(in: saved, name: checkpoint)
         try refuseChanges(to: settings, options, checkpoint: checkpoint)
-        try FileIO.prepareOutputDirectory(directory)
-        try start(settings, directory: directory, resumeFrom: (saved, checkpoint))
+        // --out elsewhere branches the run: the new directory starts with the history up to the checkpoint.
+        let target = out ?? directory
+        try FileIO.prepareOutputDirectory(target)
+        if absolutePath(target) != absolutePath(directory), FileIO.exists("\(directory)/metrics.jsonl") {
+            try FileIO.writeAtomically(FileIO.read("\(directory)/metrics.jsonl"), to: "\(target)/metrics.jsonl")
+        }
+        try start(settings, directory: target, resumeFrom: (saved, checkpoint))
     }
 
     /// A resumed run keeps every setting of its checkpoint; a flag that says otherwise is refused by name.

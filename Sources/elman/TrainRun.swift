@@ -94,7 +94,7 @@ extension TrainCommand {
             trainer = try Trainer(options: o, task: task)
         }
         prepare(trainer)
-        let run = try TrainingRun(trainer, directory: directory)
+        let run = try TrainingRun(trainer, directory: directory, resumedFrom: resumeFrom?.file)
         let o = trainer.options, config = trainer.params.config
         run.patience = settings.patience
         run.checkpointMetadata = [RunSettings.metadataKey: settings.json]
@@ -136,8 +136,8 @@ extension TrainCommand {
         let outcome = try run.run()
         progress.clear()
         if case .interrupted(let signal) = outcome {
-            say("\(Interrupt.name(signal)) at step \(trainer.step): saved \(run.checkpointPath); continue with: "
-                + "elman train --resume \(directory)")
+            printToStandardError("\(Interrupt.name(signal)) at step \(trainer.step): saved \(run.checkpointPath); continue with: "
+                + "elman train --resume \(shellQuoted(directory))")
             throw ExitCode(128 + signal)
         }
         let best = trainer.best.map { "best validation loss \(fixed($0.score.loss, 4)) at step \($0.step)" } ?? "no validation data"
@@ -195,4 +195,9 @@ final class ProgressLine {
         print("\r" + String(repeating: " ", count: 100) + "\r", terminator: "")
         shown = false
     }
+}
+
+/// `path` as one shell word, so that a printed command works when pasted.
+func shellQuoted(_ path: String) -> String {
+    path.allSatisfy { $0.isLetter || $0.isNumber || "/._-+,:@".contains($0) } ? path : "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

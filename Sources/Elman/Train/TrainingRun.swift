@@ -69,14 +69,27 @@ public final class TrainingRun<Task: TrainingTask> {
     public var metricsPath: String { "\(directory)/metrics.jsonl" }
     public var reportPath: String { "\(directory)/report.svg" }
 
-    /// A run of `trainer` (new or resumed) in `directory`, created if missing. A resumed run's history is kept up
-    /// to its checkpoint's step.
-    public init(_ trainer: Trainer<Task>, directory: String) throws {
+    /// The loss sums of the steps not yet logged, kept in checkpoints so that a resumed run logs the same lines
+    /// as one that was never interrupted.
+    private struct Window: Codable {
+        var loss = 0.0, norm = 0.0, count = 0
+        var sinceValidationLoss = 0.0, sinceValidationCount = 0
+    }
+    private var window = Window()
+    private static var windowKey: String { "run_window" }
+
+    /// A run of `trainer` in `directory`, created if missing. A resumed run passes the checkpoint it was resumed
+    /// from; its history is kept up to the checkpoint's step.
+    public init(_ trainer: Trainer<Task>, directory: String, resumedFrom checkpoint: SafeTensorsFile? = nil) throws {
         try FileIO.prepareOutputDirectory(directory)
         self.trainer = trainer
         self.directory = directory
         logEvery = max(1, trainer.options.evalEvery / 20)
         metrics = try MetricsLog(path: "\(directory)/metrics.jsonl", keepingThrough: trainer.step)
+        if let json = checkpoint?.metadata[Self.windowKey],
+           let saved = try? JSONDecoder().decode(Window.self, from: Data(json.utf8)) {
+            window = saved
+        }
     }
 
     /// Trains until the step target, early stopping or an interrupt. Throws after
@@ -96,8 +109,6 @@ public final class TrainingRun<Task: TrainingTask> {
     private func loop() throws -> TrainingOutcome {
         let options = trainer.options
         let start = monotonicSeconds(), firstStep = trainer.step, firstItems = trainer.itemsSeen
-        var window = (loss: 0.0, norm: 0.0, count: 0)
-        var sinceValidation = (loss: 0.0, count: 0)
         var rejectedInARow = 0
         func rate() -> Double { Double(trainer.itemsSeen - firstItems) / max(monotonicSeconds() - start, 1e-9) }
         while trainer.step < options.steps {
@@ -121,8 +132,8 @@ public final class TrainingRun<Task: TrainingTask> {
             window.loss += report.loss
             window.norm += report.gradientNorm
             window.count += 1
-            sinceValidation.loss += report.loss
-            sinceValidation.count += 1
+            window.sinceValidationLoss += report.loss
+            window.sinceValidationCount += 1
             try observer(.step(report, step: trainer.step, itemsPerSecond: rate()))
             let validating = trainer.step % options.evalEvery == 0 || trainer.step == options.steps
             if trainer.step % logEvery == 0 || validating {
@@ -132,7 +143,7 @@ public final class TrainingRun<Task: TrainingTask> {
                 record.gradientNorm = window.norm / Double(window.count)
                 record.itemsPerSecond = rate()
                 try log(record)
-                window = (0, 0, 0)
+                (window.loss, window.norm, window.count) = (0, 0, 0)
             }
             guard validating else { continue }
             let score = try trainer.validate()
@@ -152,8 +163,8 @@ public final class TrainingRun<Task: TrainingTask> {
                 record.best = isBest
                 try log(record)
             }
-            let trainLoss = sinceValidation.loss / Double(max(sinceValidation.count, 1))
-            sinceValidation = (0, 0)
+            let trainLoss = window.sinceValidationLoss / Double(max(window.sinceValidationCount, 1))
+            (window.sinceValidationLoss, window.sinceValidationCount) = (0, 0)
             try observer(.validation(ValidationEvent(step: trainer.step, trainLoss: trainLoss, score: score, isBest: isBest,
                                                      itemsPerSecond: rate(), seconds: monotonicSeconds() - start)))
             if patience > 0 && trainer.validationsSinceBest >= patience {
@@ -171,6 +182,7 @@ public final class TrainingRun<Task: TrainingTask> {
     private func saveCheckpoint() throws {
         var file = trainer.checkpoint()
         file.metadata.merge(checkpointMetadata) { _, extra in extra }
+        file.metadata[Self.windowKey] = ModelFile.encodeJSON(window)
         try file.write(to: checkpointPath)
     }
 
