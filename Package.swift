@@ -29,5 +29,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ElmanTests", dependencies: ["Elman"]),
+        // The public API as a dependent package sees it: no @testable import.
+        .testTarget(name: "ElmanAPITests", dependencies: ["Elman"]),
     ]
 )
