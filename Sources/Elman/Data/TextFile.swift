@@ -1,5 +1,5 @@
 /// Reading training text.
-public enum TextFile {
+package enum TextFile {
     /// The UTF-8 text of `path`; errors name the file and, for bad UTF-8, the byte offset.
     public static func read(_ path: String) throws -> String {
         let bytes = try FileIO.read(path)

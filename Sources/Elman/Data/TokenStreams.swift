@@ -1,6 +1,6 @@
 /// Truncated BPTT batching: the token sequence is cut into N contiguous streams, read T steps at a
 /// time, so that the hidden state at the end of one chunk is the right h0 for the next.
-public struct TokenStreams: Sendable {
+package struct TokenStreams: Sendable {
     public let tokens: [Int32]
     /// N.
     public let size: Int

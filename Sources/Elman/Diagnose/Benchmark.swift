@@ -1,5 +1,5 @@
 /// Timing of the training step and of the backend's GEMM, for `elman bench`.
-public enum Benchmark {
+package enum Benchmark {
     /// FLOPs per token of one training step (forward, backward, update), counting multiply-adds of the
     /// matrix products as 2: 6H² per layer for the recurrence, 6H² per layer above the first for its
     /// input projection, and 6HC for the output layer. Token input is a gather, so it counts 0.

@@ -1,5 +1,5 @@
 /// Numerical gradients by central differences in Double, and comparison with analytic ones.
-public enum GradientCheck {
+package enum GradientCheck {
     /// The default step h of ``numericalGradient(at:step:_:)``.
     public static let defaultStep = 1e-3
     /// The default absolute floor of ``relativeError(_:_:floor:)``.

@@ -49,7 +49,7 @@ public struct LagProfile: Sendable, Equatable {
     ///   - states: S(1..T), T·N×H (time-major rows, row (t−1)·N + n).
     ///   - stateGradients: ∂L_{t,n}/∂S(t)_n, T·N×H: the gradient of each term at its own step.
     ///   - nonlinearity: f; nil for a linear recurrence (f′ = 1), used by the known-answer tests.
-    public mutating func add<T: ElmanFloat>(recurrent w: UnsafePointer<T>, hidden h: Int, states: UnsafePointer<T>,
+    mutating func add<T: ElmanFloat>(recurrent w: UnsafePointer<T>, hidden h: Int, states: UnsafePointer<T>,
                                             stateGradients: UnsafePointer<T>, steps: Int, size n: Int,
                                             nonlinearity: Nonlinearity?) {
         let rows = steps * n

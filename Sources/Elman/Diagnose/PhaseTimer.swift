@@ -2,7 +2,7 @@ import Dispatch
 
 /// Wall time spent in each phase of a training step, summed over the steps it watched: attach one to a
 /// ``Trainer`` (`elman bench --phases`) to see where a step's time goes. Costs nothing when not attached.
-public final class PhaseTimer {
+package final class PhaseTimer {
     /// The phases in the order they first ran, with their total seconds.
     public private(set) var totals: [(phase: String, seconds: Double)] = []
     private var index: [String: Int] = [:]

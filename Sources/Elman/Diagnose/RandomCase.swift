@@ -1,5 +1,5 @@
 /// A random small model and batch, for gradient checks over every option of the engine.
-public struct RandomCase: Sendable {
+package struct RandomCase: Sendable {
     public struct Options: Sendable {
         public var layers = 1, hidden = 4, steps = 5, size = 3, inputSize = 5, classes = 3
         public var denseInput = false
@@ -76,7 +76,7 @@ public struct RandomCase: Sendable {
 
 extension RandomCase.Options {
     /// The edge cases every gradient check covers, by name.
-    public static let edgeCases: [(name: String, options: RandomCase.Options)] = {
+    package static let edgeCases: [(name: String, options: RandomCase.Options)] = {
         func make(_ change: (inout RandomCase.Options) -> Void) -> RandomCase.Options {
             var o = RandomCase.Options()
             change(&o)

@@ -1,5 +1,5 @@
 /// Gradient checks of the seed's three reference forms (its §1–3) on random cases.
-public enum SeedFormCheck {
+package enum SeedFormCheck {
     /// §1 with T steps: ∂E/∂U, ∂E/∂W, ∂E/∂V of the path sum against numerical gradients.
     public static func scalar(seed: UInt64, steps: Int = 6, loss: SeedScalarRNN.Loss = .binaryCrossEntropy,
                               chain: SeedScalarRNN.Chain = .corrected) -> [GradientCheck.TensorReport] {

@@ -55,7 +55,7 @@ public enum Spectral {
     /// ‖diag(f′(S_r))·Wᵀ‖₂ for each row S_r of `states` (R×H): the factor by which one step back in time
     /// can stretch a gradient at most. Power iteration on all rows at once (two GEMMs per iteration):
     /// v ← ((v ∘ d)·Wᵀ·W) ∘ d, with d = f′(S_r). Converges from below.
-    public static func stepJacobianNorms<T: ElmanFloat>(recurrent w: UnsafePointer<T>, hidden h: Int,
+    static func stepJacobianNorms<T: ElmanFloat>(recurrent w: UnsafePointer<T>, hidden h: Int,
                                                         states: UnsafePointer<T>, rows: Int,
                                                         nonlinearity: Nonlinearity, iterations: Int = 30) -> [Double] {
         guard rows > 0 else { return [] }

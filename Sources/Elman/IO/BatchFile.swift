@@ -1,5 +1,5 @@
 /// Batch files for `elman grad` (DESIGN.md §5): `inputs`, `targets`, optional `mask` and `h0`.
-public enum BatchFile {
+package enum BatchFile {
     /// Reads a batch for `config`; every error names the file and the tensor.
     public static func batch<T: ElmanFloat>(_ file: SafeTensorsFile, name: String, config: ModelConfig) throws
         -> Batch<T>

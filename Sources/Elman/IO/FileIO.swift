@@ -7,7 +7,7 @@ import Musl
 #endif
 
 /// Whole-file reads and crash-safe writes with one-line errors that name the path.
-public enum FileIO {
+package enum FileIO {
     /// Reads a regular file completely.
     public static func read(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY)

@@ -2,7 +2,7 @@ import RealModule
 
 /// Line plots as self-contained SVG: learning curves (`report.svg`), gradient-flow profiles
 /// (`elman diagnose --svg`) and training diagnostics. Several panels stack vertically in one file.
-public enum LinePlot {
+package enum LinePlot {
     public struct Series {
         public var name: String
         public var color: String

@@ -10,7 +10,7 @@ import Foundation
 /// | b_l | H | `rnn.bias_ih_l{l}` + `rnn.bias_hh_l{l}` | H, H |
 /// | V | H×C | `fc.weight` = Vᵀ | C×H |
 /// | c | C | `fc.bias` | C |
-public enum ModelFile {
+package enum ModelFile {
     public static let format = "elman/1"
 
     public static func weightIH(_ l: Int) -> String { "rnn.weight_ih_l\(l)" }

@@ -7,7 +7,7 @@ import Foundation
 /// stream (length, masked CRC-32C of the length, the record, masked CRC-32C of the record) of `Event` messages
 /// (wall_time = 1, step = 2, file_version = 3, summary = 5), each scalar a `Summary.Value` (tag = 1,
 /// simple_value = 2). A protobuf dependency and its generated code would be larger than this file.
-public struct TensorBoardEvents {
+package struct TensorBoardEvents {
     public let path: String
 
     /// Creates a new event file in `directory` (TensorBoard reads every event file of a directory, so a resumed

@@ -7,7 +7,7 @@ import Musl
 #endif
 
 /// A system CBLAS found at run time with `dlopen`, so the package has no build-time BLAS dependency.
-public struct BLASLibrary: Sendable {
+package struct BLASLibrary: Sendable {
     typealias SGEMM = @convention(c) (
         Int32, Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32,
         UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32) -> Void
@@ -90,7 +90,7 @@ public struct BLASLibrary: Sendable {
 /// Elman's own kernels (``InstructionSet``) unless a system CBLAS is chosen: `ELMAN_BLAS=/path/to/lib.so`
 /// names one (for A/B runs); unset, the first of ``BLASLibrary/candidates`` that loads is used (Accelerate
 /// on Apple platforms; none on x86-64); `ELMAN_BLAS=builtin` forces Elman's kernels.
-public enum Backend {
+package enum Backend {
     /// The loaded CBLAS, or nil for Elman's own kernels.
     public static let blas: BLASLibrary? = selection.library
 

@@ -6,8 +6,18 @@ import RealModule
 
 extension Float: ElmanFloat {
     public static var dtypeName: String { "F32" }
+    public static let kernels = ElmanKernels<Float>(
+        directGEMM: FloatKernels.directGEMM, activate: FloatKernels.activate,
+        multiplyByDerivative: FloatKernels.multiplyByDerivative, softmaxCrossEntropy: FloatKernels.softmaxCrossEntropy,
+        sigmoidCrossEntropy: FloatKernels.sigmoidCrossEntropy, addRowVector: FloatKernels.addRowVector,
+        accumulateColumnSums: FloatKernels.accumulateColumnSums, copyRow: FloatKernels.copyRow,
+        scatterAddRows: FloatKernels.scatterAddRows)
+}
 
-    public static func directGEMM(
+/// The Float element kernels behind ``ElmanKernels``.
+enum FloatKernels {
+
+    static func directGEMM(
         _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
@@ -25,7 +35,7 @@ extension Float: ElmanFloat {
         }
     }
 
-    public static func activate(_ f: Nonlinearity, _ x: UnsafeMutablePointer<Float>, count: Int) {
+    static func activate(_ f: Nonlinearity, _ x: UnsafeMutablePointer<Float>, count: Int) {
         if f == .relu {
             Portable.activate(f, x, count: count)
         } else if let kernels = CKernels.active {
@@ -35,13 +45,13 @@ extension Float: ElmanFloat {
         }
     }
 
-    public static func multiplyByDerivative(
+    static func multiplyByDerivative(
         _ f: Nonlinearity, _ grad: UnsafeMutablePointer<Float>, output s: UnsafePointer<Float>, count: Int
     ) {
         Portable.multiplyByDerivative(f, grad, output: s, count: count)
     }
 
-    public static func softmaxCrossEntropy(
+    static func softmaxCrossEntropy(
         _ logits: UnsafeMutablePointer<Float>, rows: Int, classes: Int,
         targets: UnsafePointer<Int32>, weights: UnsafePointer<Float>
     ) -> Double {
@@ -52,32 +62,32 @@ extension Float: ElmanFloat {
         }
     }
 
-    public static func sigmoidCrossEntropy(
+    static func sigmoidCrossEntropy(
         _ logits: UnsafeMutablePointer<Float>, rows: Int,
         targets: UnsafePointer<Float>, weights: UnsafePointer<Float>
     ) -> Double {
         Portable.sigmoidCrossEntropy(logits, rows: rows, targets: targets, weights: weights)
     }
 
-    public static func addRowVector(
+    static func addRowVector(
         _ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int, _ v: UnsafePointer<Float>
     ) {
         Portable.addRowVector(x, rows: rows, cols: cols, v)
     }
 
-    public static func accumulateColumnSums(
+    static func accumulateColumnSums(
         _ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>
     ) {
         Portable.accumulateColumnSums(x, rows: rows, cols: cols, into: out)
     }
 
-    public static func copyRow(
+    static func copyRow(
         from row: UnsafePointer<Float>, adding v: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>, count: Int
     ) {
         Portable.copyRow(from: row, adding: v, into: out, count: count)
     }
 
-    public static func scatterAddRows(
+    static func scatterAddRows(
         _ src: UnsafePointer<Float>, cols: Int, indices: UnsafePointer<Int32>, count: Int,
         into table: UnsafeMutablePointer<Float>
     ) {

@@ -14,7 +14,7 @@ import Musl
 /// `avx512` and `avx2` run the C micro-kernels of `CElmanKernels` (compiled per function for their
 /// instruction set, so the package needs no compiler flags); `generic` runs the portable Swift kernels,
 /// which compile to the baseline vector unit (SSE2 on x86-64, NEON on arm64).
-public enum InstructionSet: String, Sendable, CaseIterable {
+package enum InstructionSet: String, Sendable, CaseIterable {
     case avx512, avx2, generic
 
     /// The best path this CPU and operating system support.

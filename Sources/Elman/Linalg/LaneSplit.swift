@@ -10,7 +10,7 @@ extension ElmanFloat {
     /// When Elman owns the threads, a product of at least 2^17 multiply-adds a lane is split along C's longer
     /// side over the lanes, each part a ``directGEMM(_:_:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` on its own
     /// thread (one part after another while another thread holds the lanes); smaller ones run directly.
-    public static func gemm(
+    static func gemm(
         _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
         alpha: Self, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int

@@ -17,7 +17,7 @@ public final class Engine<T: ElmanFloat> {
     private let layout: ParameterLayout
     private var workspace: Workspace<T>?
     /// When set, every pass adds the time of each of its phases to it.
-    public var phaseTimer: PhaseTimer?
+    package var phaseTimer: PhaseTimer?
 
     public init(config: ModelConfig) throws {
         try config.validate()

@@ -10,7 +10,7 @@ import RealModule
 ///
 /// Gradients by the seed's route: for every loss term L(t), walk back over k = t…1 with Eqs. 108–109
 /// and add Eqs. 112 and 114 at each k (Eqs. 101, 110–114): O(T²).
-public enum SeedBatchRNN {
+package enum SeedBatchRNN {
     public struct Parameters: Equatable, Sendable {
         /// D×H.
         public var u: Matrix<Double>

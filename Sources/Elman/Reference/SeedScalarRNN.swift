@@ -8,7 +8,7 @@ import RealModule
 ///
 /// The gradients follow the seed's route, the sum over k of path products (Eqs. 11–18), which costs
 /// O(T²). Teaching code and a test oracle; the production path is ``Engine``.
-public enum SeedScalarRNN {
+package enum SeedScalarRNN {
     public struct Parameters: Equatable, Sendable {
         public var u: Double, w: Double, v: Double
         public init(u: Double, w: Double, v: Double) { self.u = u; self.w = w; self.v = v }

@@ -10,7 +10,7 @@ import RealModule
 ///
 /// (The seed calls the input size M and the hidden size D here; this code uses D and H as DESIGN.md.)
 /// Gradients by the seed's path sum over k (Eqs. 57, 65–69), O(T²).
-public enum SeedVectorRNN {
+package enum SeedVectorRNN {
     public struct Parameters: Equatable, Sendable {
         /// H×D.
         public var u: Matrix<Double>

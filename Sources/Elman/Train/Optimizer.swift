@@ -12,7 +12,7 @@ public enum OptimizerKind: String, Sendable, Codable, CaseIterable {
 }
 
 /// Optimizer settings and state, over the flat parameter vector: every rule is one loop.
-public struct Optimizer<T: ElmanFloat>: Sendable {
+package struct Optimizer<T: ElmanFloat>: Sendable {
     public var kind: OptimizerKind
     public var momentum: Double = 0
     public var nesterov = false
@@ -101,7 +101,7 @@ public struct Optimizer<T: ElmanFloat>: Sendable {
 }
 
 /// Gradient clipping.
-public enum Clipping {
+package enum Clipping {
     /// √Σ g², accumulated in Double (per lane, then in lane order).
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)

@@ -45,7 +45,7 @@ public final class Trainer<Task: TrainingTask> {
     private var gradient: Parameters<Float>
 
     /// When set, each training step adds the time of each of its phases to it (`elman bench --phases`).
-    public var phaseTimer: PhaseTimer? {
+    package var phaseTimer: PhaseTimer? {
         get { engine.phaseTimer }
         set { engine.phaseTimer = newValue }
     }

@@ -60,8 +60,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     /// Throws when ``estimatedTrainingBytes(inputSize:outputSize:steps:)`` exceeds `limit` (default: 80% of
     /// this machine's memory), with the estimate and what to lower.
-    public func checkMemory(inputSize d: Int, outputSize c: Int, steps t: Int? = nil,
-                            limit: Double = 0.8 * Double(physicalMemoryBytes())) throws {
+    public func checkMemory(inputSize d: Int, outputSize c: Int, steps t: Int? = nil, limit: Double? = nil) throws {
+        let limit = limit ?? 0.8 * Double(physicalMemoryBytes())
         let need = estimatedTrainingBytes(inputSize: d, outputSize: c, steps: t)
         guard need <= limit else {
             throw ElmanError("H=\(hidden), L=\(layers), T=\(t ?? seq), N=\(batch) with \(d) inputs and \(c) outputs needs about "
@@ -95,7 +95,7 @@ import Darwin
 #endif
 
 /// Physical memory of this machine in bytes (16 GiB if it cannot be read).
-public func physicalMemoryBytes() -> Int {
+package func physicalMemoryBytes() -> Int {
     let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
     return pages > 0 && size > 0 ? pages * size : 16 << 30
 }
