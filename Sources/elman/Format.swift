@@ -1,3 +1,4 @@
+import Elman
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -62,4 +63,19 @@ func printJSON<V: Encodable>(_ value: V) {
     encoder.outputFormatting = .sortedKeys
     encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     print(String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self))
+}
+
+/// Runs `body`, rewriting a library error's parameter names (``ElmanError/parameters``, TrainingOptions'
+/// properties) as the flags that set them: `evalEvery` → `--eval-every`.
+func withFlagNames<R>(_ body: () throws -> R) throws -> R {
+    do {
+        return try body()
+    } catch let error as ElmanError where !error.parameters.isEmpty {
+        var message = error.message
+        for name in error.parameters {
+            let flag = "--" + name.reduce(into: "") { $0 += $1.isUppercase ? "-" + $1.lowercased() : String($1) }
+            message = message.replacingOccurrences(of: "\\b\(name)\\b", with: flag, options: .regularExpression)
+        }
+        throw ElmanError(message)
+    }
 }

@@ -51,6 +51,10 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         if let note = Backend.note { printToStandardError(note) }
+        try withFlagNames(train)
+    }
+
+    private func train() throws {
         try refuseConflicts()
         if let resume { return try continueRun(resume) }
         let settings = try newSettings()

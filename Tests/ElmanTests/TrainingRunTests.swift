@@ -120,3 +120,18 @@ import Testing
         #expect(lengthCRC != TensorBoardEvents.crc32c(Array(record[0..<8])))
     }
 }
+
+@Suite struct OptionErrorTests {
+    /// Library errors speak of TrainingOptions' properties and list them, so that a front end can name its own flags.
+    @Test func optionErrorsNameTheParameterNotAFlag() throws {
+        var o = TrainingOptions()
+        o.evalEvery = 0
+        let error = try #require(#expect(throws: ElmanError.self) { try o.validate() })
+        #expect(error.message == "evalEvery is 0; expected a positive integer")
+        #expect(error.parameters == ["evalEvery"])
+        o.evalEvery = 1
+        o.hidden = 1 << 40
+        let memory = try #require(#expect(throws: ElmanError.self) { try o.checkMemory(inputSize: 10, outputSize: 10) })
+        #expect(memory.parameters == ["hidden", "seq", "batch"] && !memory.message.contains("--"))
+    }
+}

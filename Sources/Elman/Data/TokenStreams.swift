@@ -15,7 +15,7 @@ package struct TokenStreams: Sendable {
         let streamLength = size > 0 ? (tokens.count - 1) / size : 0
         guard streamLength >= steps, steps > 0 else {
             throw ElmanError("the text has \(tokens.count) tokens; \(size) streams of \(steps) steps need at "
-                + "least \(Double(size) * Double(steps) + 1 < 1e15 ? "\(size * steps + 1)" : "\(Double(size) * Double(steps))") (lower --batch or --seq)")
+                + "least \(Double(size) * Double(steps) + 1 < 1e15 ? "\(size * steps + 1)" : "\(Double(size) * Double(steps))") (lower batch or seq)", parameters: ["batch", "seq"])
         }
         self.tokens = tokens
         self.size = size

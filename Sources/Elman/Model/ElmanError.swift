@@ -1,6 +1,14 @@
 /// A user-facing error: one line that names the file or value at fault and what was expected.
 public struct ElmanError: Error, CustomStringConvertible, Equatable, Sendable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// The ``TrainingOptions`` properties the message names (as written in it), so that a front end can say them
+    /// its own way (the command line names its flags).
+    public let parameters: [String]
+
+    public init(_ message: String, parameters: [String] = []) {
+        self.message = message
+        self.parameters = parameters
+    }
+
     public var description: String { message }
 }

@@ -32,16 +32,18 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     /// Throws a one-line error for the first option out of range.
     public func validate() throws {
-        for (name, v) in [("--hidden", hidden), ("--layers", layers), ("--seq", seq), ("--batch", batch),
-                          ("--steps", steps), ("--eval-every", evalEvery)] where v < 1 {
-            throw ElmanError("\(name) is \(v); expected a positive integer")
+        for (name, v) in [("hidden", hidden), ("layers", layers), ("seq", seq), ("batch", batch),
+                          ("steps", steps), ("evalEvery", evalEvery)] where v < 1 {
+            throw ElmanError("\(name) is \(v); expected a positive integer", parameters: [name])
         }
-        guard lr > 0, lr.isFinite else { throw ElmanError("--lr is \(lr); expected a positive finite number") }
-        guard clip >= 0, clip.isFinite else { throw ElmanError("--clip is \(clip); expected a finite number ≥ 0 (0: off)") }
-        guard (0..<1).contains(momentum) else { throw ElmanError("--momentum is \(momentum); expected 0 ≤ momentum < 1") }
-        guard weightDecay >= 0, weightDecay.isFinite else { throw ElmanError("--weight-decay is \(weightDecay); expected a finite number ≥ 0") }
-        guard warmup >= 0 else { throw ElmanError("--warmup is \(warmup); expected ≥ 0") }
-        if let v = clipValue, !(v > 0 && v.isFinite) { throw ElmanError("--clip-value is \(v); expected a positive number") }
+        guard lr > 0, lr.isFinite else { throw ElmanError("lr is \(lr); expected a positive finite number", parameters: ["lr"]) }
+        guard clip >= 0, clip.isFinite else { throw ElmanError("clip is \(clip); expected a finite number ≥ 0 (0: off)", parameters: ["clip"]) }
+        guard (0..<1).contains(momentum) else { throw ElmanError("momentum is \(momentum); expected 0 ≤ momentum < 1", parameters: ["momentum"]) }
+        guard weightDecay >= 0, weightDecay.isFinite else {
+            throw ElmanError("weightDecay is \(weightDecay); expected a finite number ≥ 0", parameters: ["weightDecay"])
+        }
+        guard warmup >= 0 else { throw ElmanError("warmup is \(warmup); expected ≥ 0", parameters: ["warmup"]) }
+        if let v = clipValue, !(v > 0 && v.isFinite) { throw ElmanError("clipValue is \(v); expected a positive number", parameters: ["clipValue"]) }
     }
 
     /// Non-finite steps in a row after which training stops (each one halves the learning rate).
@@ -66,7 +68,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         guard need <= limit else {
             throw ElmanError("H=\(hidden), L=\(layers), T=\(t ?? seq), N=\(batch) with \(d) inputs and \(c) outputs needs about "
                 + "\(gibibytes(need)) GiB to train, more than the \(gibibytes(limit)) GiB allowed (80% of this machine's memory); "
-                + "lower --hidden, --seq or --batch")
+                + "lower hidden, seq or batch", parameters: ["hidden", "seq", "batch"])
         }
     }
 
