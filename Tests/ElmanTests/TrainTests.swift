@@ -297,7 +297,7 @@ import Testing
         var o = TrainingOptions()
         o.hidden = Int.max / 2  // H² overflows Int: the estimate must not
         let error = #expect(throws: ElmanError.self) { try o.checkMemory(inputSize: 65, outputSize: 65) }
-        #expect(error?.message.contains("lower --hidden, --seq or --batch") == true)
+        #expect(error?.message.contains("lower hidden, seq or batch") == true)
         o.hidden = 512
         try o.checkMemory(inputSize: 65, outputSize: 65, limit: 1e9)
         // The estimate is what a trainer of those sizes really holds once its workspace exists: parameters,
