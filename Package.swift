@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        // `swift package generate-documentation --target Elman`: the DocC catalog in Sources/Elman/Elman.docc.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // The ISA-specific micro-kernels (AVX-512, AVX2+FMA), compiled per function for their instruction set

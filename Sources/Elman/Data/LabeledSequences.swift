@@ -1,13 +1,18 @@
 /// Sequence-classification data: one example per line, `LABEL<TAB>SEQUENCE`.
 public struct LabeledSequences: Sendable {
+    /// One sequence and its label.
     public struct Example: Sendable, Equatable {
+        /// The sequence's token ids.
         public var tokens: [Int32]
+        /// The index of its label in ``LabeledSequences/labels``.
         public var label: Int32
     }
 
     /// Label names, sorted; label ids index this.
     public var labels: [String]
+    /// The symbols of the sequences.
     public var vocabulary: Vocabulary
+    /// The examples in file order.
     public var examples: [Example]
 
     /// Parses `text`; `name` is the file named in errors. Lines that are empty are skipped; a line

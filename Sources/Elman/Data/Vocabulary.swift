@@ -11,12 +11,16 @@ public enum TokenLevel: String, Sendable, Codable, CaseIterable {
 
 /// The symbols of a model, in id order.
 public struct Vocabulary: Codable, Equatable, Sendable {
+    /// The symbol that stands for rare words at word level.
     public static let unknown = "<unk>"
 
+    /// How text is split into symbols.
     public let level: TokenLevel
+    /// The symbols in id order.
     public let symbols: [String]
     private let index: [String: Int32]
 
+    /// A vocabulary of these symbols, ids in this order.
     public init(level: TokenLevel, symbols: [String]) {
         self.level = level
         self.symbols = symbols
@@ -38,6 +42,7 @@ public struct Vocabulary: Codable, Equatable, Sendable {
         try c.encode(symbols, forKey: .symbols)
     }
 
+    /// The number of symbols.
     public var count: Int { symbols.count }
 
     /// Builds the vocabulary of `text`: sorted characters, or words seen at least `minCount` times
@@ -120,6 +125,7 @@ public struct Vocabulary: Codable, Equatable, Sendable {
         return pieces.joined(separator: level == .word ? " " : "")
     }
 
+    /// The id of `symbol`, if it is in the vocabulary.
     public func id(_ symbol: String) -> Int32? { index[symbol] }
 
     static func words(_ text: String) -> [String] {

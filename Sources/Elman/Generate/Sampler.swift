@@ -3,10 +3,12 @@ import RealModule
 /// How the next token is drawn from a softmax model's logits: softmax(logits / temperature), restricted to the
 /// k most likely tokens.
 public struct Sampler: Sendable {
+    /// Divides the logits before the softmax: below 1 sharper, above 1 flatter.
     public var temperature = 1.0
     /// Keep only the k most likely tokens (0: all).
     public var topK = 0
 
+    /// A sampler with this temperature and top-k cut.
     public init(temperature: Double = 1.0, topK: Int = 0) {
         self.temperature = temperature
         self.topK = topK

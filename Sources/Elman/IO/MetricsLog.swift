@@ -3,8 +3,11 @@ import Foundation
 /// One line of a run's `metrics.jsonl`: the mean training loss over the steps since the last line, or a
 /// validation.
 public struct MetricsRecord: Codable, Sendable, Equatable {
+    /// The kind of line.
     public enum Kind: String, Codable, Sendable { case train, validation }
+    /// A training line or a validation.
     public var kind: Kind
+    /// The step the line was written after.
     public var step: Int
     /// Tokens (language model) or sequences (classifier) trained on so far.
     public var items: Int
@@ -12,14 +15,18 @@ public struct MetricsRecord: Codable, Sendable, Equatable {
     public var wallTime: Double
     /// Mean loss in nats (per token, or per sequence for a classifier).
     public var loss: Double
+    /// The learning rate of the last step (train lines).
     public var learningRate: Double?
     /// Mean global gradient norm before clipping over the steps since the last line.
     public var gradientNorm: Double?
+    /// Tokens or sequences per second since the run (or its resume) started (train lines).
     public var itemsPerSecond: Double?
+    /// The share of sequences labeled right (a classifier's validations).
     public var accuracy: Double?
     /// A validation that is the best so far (its model is `model.safetensors`).
     public var best: Bool?
 
+    /// A record with the fields every line has.
     public init(kind: Kind, step: Int, items: Int, wallTime: Double, loss: Double) {
         self.kind = kind
         self.step = step
@@ -32,7 +39,9 @@ public struct MetricsRecord: Codable, Sendable, Equatable {
 /// A run's `metrics.jsonl`: one JSON object per line, appended as the run goes and across resumes, so it always
 /// holds the whole history of the run up to its last checkpoint.
 public struct MetricsLog {
+    /// The file.
     public let path: String
+    /// Every record in the file, in order.
     public private(set) var records: [MetricsRecord]
 
     private static let encoder: JSONEncoder = {
@@ -54,6 +63,7 @@ public struct MetricsLog {
         }
     }
 
+    /// Appends one line to the file.
     public mutating func append(_ record: MetricsRecord) throws {
         try FileIO.append(Self.line(record), to: path)
         records.append(record)

@@ -14,13 +14,17 @@ import Foundation
 /// read from it can index out of range later. A model reuses one workspace for every symbol and allocates nothing
 /// per symbol; use a model from one thread at a time (copies made with ``copy()`` are independent).
 public struct TrainedModel {
+    /// The trained parameters.
     public let params: Parameters<Float>
+    /// The symbols the model reads (and, for a language model, predicts), in id order.
     public let vocabulary: Vocabulary
     /// The class names of a sequence classifier; nil for a language model.
     public let labels: [String]?
     private let stepper: Stepper
 
+    /// True for a sequence classifier, false for a language model.
     public var isClassifier: Bool { labels != nil }
+    /// The model's sizes, head and nonlinearity.
     public var config: ModelConfig { params.config }
 
     /// The hidden state carried from one symbol to the next: S(t) of every layer.

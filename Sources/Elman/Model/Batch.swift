@@ -1,5 +1,6 @@
 /// One batch of N sequences of T steps, stored time-major: element (t, n) is at index t·N + n.
 public struct Batch<T: ElmanFloat>: Sendable {
+    /// The inputs X(1..T): token ids (one-hot rows) or dense vectors, time-major.
     public enum Inputs: Sendable {
         /// Token ids in [0, D): T·N values. Computed as a row gather of U, never a one-hot product.
         case tokens([Int32])
@@ -7,6 +8,7 @@ public struct Batch<T: ElmanFloat>: Sendable {
         case dense([T])
     }
 
+    /// The targets: class ids for a softmax head, 0/1 values for a sigmoid head, time-major.
     public enum Targets: Sendable {
         /// Class ids in [0, C) for the softmax head: T·N values.
         case classes([Int32])
@@ -18,7 +20,9 @@ public struct Batch<T: ElmanFloat>: Sendable {
     public var steps: Int
     /// N.
     public var size: Int
+    /// X(1..T), T·N entries (or T·N×D values), time-major.
     public var inputs: Inputs
+    /// Y(1..T), T·N entries, time-major.
     public var targets: Targets
     /// T·N non-negative weights; a (t, n) counts in the loss where its weight is non-zero. Nil: all ones.
     public var mask: [T]?

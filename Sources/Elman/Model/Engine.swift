@@ -13,12 +13,14 @@ public struct Evaluation<T: ElmanFloat>: Sendable {
 ///
 /// An engine owns its workspace; it is not safe to use one engine from two threads at once.
 public final class Engine<T: ElmanFloat> {
+    /// The model the engine computes.
     public let config: ModelConfig
     private let layout: ParameterLayout
     private var workspace: Workspace<T>?
     /// When set, every pass adds the time of each of its phases to it.
     package var phaseTimer: PhaseTimer?
 
+    /// An engine for `config` (validated); its workspace is sized by the first batch.
     public init(config: ModelConfig) throws {
         try config.validate()
         self.config = config

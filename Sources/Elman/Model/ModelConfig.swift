@@ -25,11 +25,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var outputSize: Int
     /// L ≥ 1; layer l > 0 takes the hidden states of layer l − 1 as its input.
     public var layers: Int
+    /// Softmax over the outputs, or the seed §1's sigmoid with one output.
     public var head: Head
+    /// The recurrence's f.
     public var nonlinearity: Nonlinearity
     /// Hidden bias b and output bias c. Off gives exactly the seed's model.
     public var bias: Bool
 
+    /// A configuration; ``validate()`` checks it.
     public init(
         inputSize: Int, hiddenSize: Int, outputSize: Int, layers: Int = 1, head: Head = .softmax,
         nonlinearity: Nonlinearity = .tanh, bias: Bool = true

@@ -6,10 +6,15 @@ import RealModule
 /// N examples of a shuffled pass; batches are padded to their longest sequence, and padding after a
 /// sequence's end cannot affect its loss.
 public struct ClassificationTask: TrainingTask {
+    /// A sequence of token ids and its label's index.
     public typealias Example = LabeledSequences.Example
+    /// The label names; an example's label indexes them.
     public let labels: [String]
+    /// The symbols the sequences are made of.
     public let vocabulary: Vocabulary
+    /// The training examples.
     public let train: [Example]
+    /// The held-out examples (may be empty).
     public let validation: [Example]
     private var order: [Int] = []
     private var cursor = 0
@@ -17,6 +22,7 @@ public struct ClassificationTask: TrainingTask {
     private var batchSize = 1
     private var head = Head.softmax
 
+    /// Examples already encoded (``LabeledSequences/parse(_:name:level:labels:vocabulary:)`` reads them from text).
     public init(labels: [String], vocabulary: Vocabulary, train: [Example], validation: [Example] = []) throws {
         guard labels.count >= 2 else { throw ElmanError("a classifier needs at least 2 labels, got \(labels.count)") }
         guard !train.isEmpty else { throw ElmanError("no training examples") }

@@ -3,8 +3,11 @@ import Foundation
 /// Next-symbol prediction on a token stream, trained with truncated BPTT: the text is cut into N contiguous
 /// streams read T steps at a time, and the hidden state at the end of one chunk is the next chunk's h0.
 public struct LanguageModelTask: TrainingTask {
+    /// The symbols of the text.
     public let vocabulary: Vocabulary
+    /// The training text as token ids.
     public let trainTokens: [Int32]
+    /// The held-out text as token ids (may be empty).
     public let validationTokens: [Int32]
     private var streams: TokenStreams?
     private var hidden: [Float]?

@@ -23,9 +23,13 @@ public struct StepReport: Sendable {
 /// were, and the learning rate is halved). Everything needed to resume is in ``checkpoint()``, and a resumed
 /// trainer continues bit for bit.
 public final class Trainer<Task: TrainingTask> {
+    /// The run's options; a resumed trainer has its checkpoint's (with a new step target if given).
     public let options: TrainingOptions
+    /// The data the trainer steps through.
     public private(set) var task: Task
+    /// The model's parameters now.
     public private(set) var params: Parameters<Float>
+    /// Steps taken, rejected ones included.
     public private(set) var step = 0
     /// Tokens or sequences trained on so far.
     public private(set) var itemsSeen = 0
@@ -173,6 +177,7 @@ extension Trainer where Task == LanguageModelTask {
         try self.init(options: options, task: LanguageModelTask(vocabulary: vocabulary, train: train, validation: validation))
     }
 
+    /// The task's vocabulary.
     public var vocabulary: Vocabulary { task.vocabulary }
 
     /// The gradient flow of the current model (``GradientFlow/measure(_:tokens:seq:batch:chunks:jacobianRows:)``)

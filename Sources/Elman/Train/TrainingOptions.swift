@@ -9,25 +9,42 @@ public enum Schedule: String, Sendable, Codable, CaseIterable {
 
 /// Everything that defines a training run (saved in checkpoints as JSON).
 public struct TrainingOptions: Codable, Equatable, Sendable {
+    /// Hidden size H.
     public var hidden = 128
+    /// Stacked recurrent layers L.
     public var layers = 1
+    /// The recurrence's f: tanh or relu.
     public var nonlinearity = Nonlinearity.tanh
+    /// BPTT steps per chunk T (language models).
     public var seq = 64
+    /// Streams (language models) or sequences (classifiers) per step N.
     public var batch = 32
+    /// The step target of the run.
     public var steps = 1000
+    /// The update rule.
     public var optimizer = OptimizerKind.adam
+    /// The peak learning rate (see ``learningRate(at:)``).
     public var lr = 2e-3
+    /// Momentum of SGD.
     public var momentum = 0.9
+    /// Weight decay: L2 added to the gradient, or decoupled for AdamW.
     public var weightDecay = 0.0
+    /// The largest global gradient norm; larger gradients are scaled down to it (0: off).
     public var clip = 5.0
+    /// The largest magnitude of one gradient element (nil: off).
     public var clipValue: Double?
+    /// How the learning rate changes over the run.
     public var schedule = Schedule.constant
+    /// Steps of linear warm-up from lr/warmup to lr.
     public var warmup = 0
+    /// Seeds the initialization and the classifier's shuffling.
     public var seed: UInt64 = 1
     /// Nil: ``Initialization/standard(for:)`` of the nonlinearity.
     public var initialization: Initialization?
+    /// Validate, checkpoint and keep the best model every this many steps.
     public var evalEvery = 100
 
+    /// The defaults shown on each property.
     public init() {}
 
     /// Throws a one-line error for the first option out of range.

@@ -14,6 +14,7 @@ public enum TrainingEvent {
 
 /// A validation as ``TrainingRun`` reports it.
 public struct ValidationEvent: Sendable {
+    /// The step after which the validation ran.
     public var step: Int
     /// Mean training loss of the accepted steps since the last validation.
     public var trainLoss: Double
@@ -21,6 +22,7 @@ public struct ValidationEvent: Sendable {
     public var score: ValidationScore?
     /// The best validation loss so far (or no held-out data): `model.safetensors` now holds this model.
     public var isBest: Bool
+    /// Tokens or sequences trained on per second since the run (or its resume) started.
     public var itemsPerSecond: Double
     /// Seconds since the run (or its resume) started.
     public var seconds: Double
@@ -45,7 +47,9 @@ public enum TrainingOutcome: Equatable, Sendable {
 /// - `events.out.tfevents.*`: the same scalars for TensorBoard;
 /// - `report.svg`: the learning curves, drawn from `metrics.jsonl` whenever the run stops, however it stops.
 public final class TrainingRun<Task: TrainingTask> {
+    /// The trainer the run steps.
     public let trainer: Trainer<Task>
+    /// Where the run's files are written.
     public let directory: String
     /// Stop after this many validations without a better loss (0: never).
     public var patience = 0
@@ -59,14 +63,19 @@ public final class TrainingRun<Task: TrainingTask> {
     public var observer: (TrainingEvent) throws -> Void = { _ in }
     /// The report's title and what its x axis counts.
     public var reportTitle = "elman train"
+    /// What the items are called (tokens, sequences), for tags and axes.
     public var itemName = "tokens"
 
     private var metrics: MetricsLog
     private var events: TensorBoardEvents?
 
+    /// `model.safetensors`: the model with the best validation loss.
     public var modelPath: String { "\(directory)/model.safetensors" }
+    /// `last.safetensors`: the checkpoint to resume from.
     public var checkpointPath: String { "\(directory)/last.safetensors" }
+    /// `metrics.jsonl`: the run's history.
     public var metricsPath: String { "\(directory)/metrics.jsonl" }
+    /// `report.svg`: the learning curves.
     public var reportPath: String { "\(directory)/report.svg" }
 
     /// The loss sums of the steps not yet logged, kept in checkpoints so that a resumed run logs the same lines
