@@ -4,7 +4,7 @@ import RealModule
 /// accumulated over the loss terms (t, n) of one or more chunks.
 ///
 /// The seed's Eqs. 58–63 write ∂s_t/∂s_k as W^{t−k} times a product of tanh derivatives; the matrices do
-/// not commute, and the product is, in row form (DESIGN.md §1),
+/// not commute, and the product is, in row form,
 ///
 ///     ∂L_t/∂S(k−1) = (∂L_t/∂S(k) ∘ f′(S(k))) · Wᵀ        ∂L_t/∂S(k): 1×H, Wᵀ: H×H
 ///

@@ -1,4 +1,4 @@
-/// Batch files for `elman grad` (DESIGN.md §5): `inputs`, `targets`, optional `mask` and `h0`.
+/// Batch files for `elman grad` (docs/ARCHITECTURE.md, Files): `inputs`, `targets`, optional `mask` and `h0`.
 package enum BatchFile {
     /// Reads a batch for `config`; every error names the file and the tensor.
     public static func batch<T: ElmanFloat>(_ file: SafeTensorsFile, name: String, config: ModelConfig) throws

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Model parameters in safetensors with PyTorch's `nn.RNN` + `nn.Linear` names and layouts
-/// (DESIGN.md §5), so a file written by either side loads in the other.
+/// (docs/ARCHITECTURE.md, Files), so a file written by either side loads in the other.
 ///
 /// | Elman | shape | tensor | shape |
 /// |---|---|---|---|

@@ -13,7 +13,7 @@ import Musl
 /// P lanes of work in lock step, one per core: the calling thread is lane 0, persistent worker threads are
 /// lanes 1…P−1, and ``barrier()`` holds each lane until all have reached it.
 ///
-/// Built for the step-by-step recurrence (DESIGN.md §4, step 2): each of its T small products is split
+/// Built for the step-by-step recurrence (docs/ARCHITECTURE.md, step 2): each of its T small products is split
 /// between the lanes and a step costs one barrier (about a microsecond) instead of a hand-off to a BLAS's
 /// thread pool, whose threads also keep spinning between calls and took a quarter of the samples of a
 /// profile at H = 256. The hoisted products and the softmax are split over the same lanes, so one set of

@@ -1,6 +1,6 @@
 import CElmanKernels
 
-/// The recurrence on the C kernels (DESIGN.md §4, steps 2 and 7), for Float: the kernel a BLAS cannot be.
+/// The recurrence on the C kernels (docs/ARCHITECTURE.md, steps 2 and 7), for Float: the kernel a BLAS cannot be.
 ///
 /// Each lane owns a block of H's columns. Before the first step it packs its columns of W (forward) or of
 /// Wᵀ (backward) into panels, once per chunk, in memory it touches first, so they stay in its L2 for all T

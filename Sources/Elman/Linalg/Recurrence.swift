@@ -1,4 +1,4 @@
-/// The step-by-step part of BPTT (DESIGN.md §4, steps 2 and 7): the only products that cannot be hoisted
+/// The step-by-step part of BPTT (docs/ARCHITECTURE.md, steps 2 and 7): the only products that cannot be hoisted
 /// out of the time loop. Forward and backward steps are written side by side on a block of H's columns,
 /// so that one text serves the single-threaded loop (all columns) and each lane of the split one.
 enum Recurrence {

@@ -8,8 +8,9 @@ public struct Evaluation<T: ElmanFloat>: Sendable {
     public var finalState: [T]
 }
 
-/// The production forward and backward pass: batched, one O(T) backward sweep, with the hoisted
-/// structure of DESIGN.md §4. Only the H×H recurrence runs step by step.
+/// The production forward and backward pass: batched, one O(T) backward sweep, every product but the H×H
+/// recurrence hoisted over all T·N rows (docs/ARCHITECTURE.md, one training step). The pass is three stages,
+/// each a forward/backward pair: `InputStage`, `RecurrenceStage`, `OutputStage`.
 ///
 /// An engine owns its workspace; it is not safe to use one engine from two threads at once.
 public final class Engine<T: ElmanFloat> {
@@ -131,127 +132,55 @@ public final class Engine<T: ElmanFloat> {
         return (ws, total)
     }
 
-    // MARK: - Forward (DESIGN.md §4, steps 1–4)
+    // MARK: - Forward: steps 1–4 of docs/ARCHITECTURE.md, stage by stage
+
+    private var inputStage: InputStage<T> { InputStage(config: config, layout: layout) }
+    private var recurrenceStage: RecurrenceStage<T> { RecurrenceStage(config: config, layout: layout) }
+    private var outputStage: OutputStage<T> { OutputStage(config: config, layout: layout) }
 
     private func forward(_ p: UnsafePointer<T>, _ ws: Workspace<T>, weight: Double) -> Evaluation<T> {
         let final = project(p, ws)
-        let g = ws.logits.pointer  // T·N×C
-        let rows = ws.steps * ws.size
-        // (4) loss fused with dG, in place   (Eqs. 77–78, 92)
-        phaseTimer?.lap("output projection G = S·V")
-        let loss: Double
-        switch config.head {
-        case .softmax:
-            loss = T.softmaxCrossEntropy(g, rows: rows, classes: config.outputSize, targets: ws.classTargets.pointer,
-                                         weights: ws.weights.pointer)
-        case .sigmoid:
-            loss = T.sigmoidCrossEntropy(g, rows: rows, targets: ws.binaryTargets.pointer,
-                                         weights: ws.weights.pointer)
-        }
+        let loss = outputStage.loss(ws)
         phaseTimer?.lap("softmax + cross-entropy + dG")
         return Evaluation(loss: loss, weight: weight, finalState: final)
     }
 
-    /// Steps 1–3: every layer's S(1..T) and the logits G; returns S(T) of every layer (L×N×H).
+    /// Every layer's S(1..T) and the logits G; returns S(T) of every layer (L×N×H).
     private func project(_ p: UnsafePointer<T>, _ ws: Workspace<T>) -> [T] {
-        let n = ws.size, steps = ws.steps, h = config.hiddenSize, c = config.outputSize
-        let rows = steps * n
         for l in 0..<config.layers {
-            let s = ws.states[l].pointer
-            let z = s + n * h  // Z(1..T) and then S(1..T): T·N×H
-            let u = p + layout.offset(.inputWeights(layer: l))
-            let w = p + layout.offset(.recurrentWeights(layer: l))
-            // (1) input projection for all T·N rows at once: Z = X·U   (Eq. 74, first term)
             var input = Recurrence.Input<T>()
-            if config.bias { input.bias = p + layout.offset(.hiddenBias(layer: l)) }
-            if l == 0 {
-                if ws.dense.count > 0 {  // X: T·N×D, U: D×H
-                    T.gemm(.none, .none, m: rows, n: h, k: config.inputSize, alpha: 1, a: ws.dense.pointer,
-                           lda: config.inputSize, b: u, ldb: h, beta: 0, c: z, ldc: h)
-                } else {  // one-hot X·U = rows of U, gathered step by step inside the recurrence
-                    input.tokens = (u, UnsafePointer(ws.tokens.pointer))
-                }
-            } else {  // S_{l−1}(1..T): T·N×H, U_l: H×H
-                let below = ws.states[l - 1].pointer + n * h
-                T.gemm(.none, .none, m: rows, n: h, k: h, alpha: 1, a: below, lda: h, b: u, ldb: h,
-                       beta: 0, c: z, ldc: h)
-            }
+            inputStage.forward(layer: l, p, ws, into: &input)
             phaseTimer?.lap("input projection X·U")
-            // (2) the recurrence: Z(t) += (b +) S(t−1)·W; S(t) = f(Z(t))   (Eqs. 74–75)
-            Recurrence.forward(config.nonlinearity, states: s, w: w, steps: steps, rows: n, hidden: h, input: input)
+            recurrenceStage.forward(layer: l, p, ws, input: input)
             phaseTimer?.lap("forward recurrence")
         }
-        // (3) output projection for all steps: G = S(1..T)·V (+ c)   (Eq. 76)
-        let top = ws.states[config.layers - 1].pointer + n * h  // T·N×H
-        let g = ws.logits.pointer  // T·N×C
-        T.gemm(.none, .none, m: rows, n: c, k: h, alpha: 1, a: top, lda: h, b: p + layout.offset(.outputWeights),
-               ldb: c, beta: 0, c: g, ldc: c)  // S: T·N×H, V: H×C
-        if config.bias { T.addRowVector(g, rows: rows, cols: c, p + layout.offset(.outputBias)) }
+        outputStage.forward(p, ws)
+        phaseTimer?.lap("output projection G = S·V")
+        let layerState = ws.size * config.hiddenSize
         var final: [T] = []
-        final.reserveCapacity(config.layers * n * h)
+        final.reserveCapacity(config.layers * layerState)
         for l in 0..<config.layers {
-            let last = ws.states[l].pointer + steps * n * h
-            final.append(contentsOf: UnsafeBufferPointer(start: last, count: n * h))
+            final.append(contentsOf: UnsafeBufferPointer(start: ws.states[l].pointer + ws.steps * layerState, count: layerState))
         }
         return final
     }
 
-    // MARK: - Backward (DESIGN.md §4, steps 5–9): one sweep from t = T down to 1
+    // MARK: - Backward: steps 5–9 of docs/ARCHITECTURE.md, the stages in reverse
 
     private func backward(_ p: UnsafePointer<T>, _ grad: UnsafeMutablePointer<T>, _ ws: Workspace<T>) {
-        let n = ws.size, steps = ws.steps, h = config.hiddenSize, c = config.outputSize
-        let rows = steps * n
-        let dG = UnsafePointer(ws.logits.pointer)  // T·N×C, already ∂L/∂G
-        let top = ws.states[config.layers - 1].pointer + n * h  // T·N×H
-        // (5) dV = S(1..T)ᵀ·dG (Eq. 100 summed over t), dc = column sums of dG
-        T.gemm(.transposed, .none, m: h, n: c, k: rows, alpha: 1, a: top, lda: h, b: dG, ldb: c, beta: 1,
-               c: grad + layout.offset(.outputWeights), ldc: c)  // S(1..T)ᵀ: H×T·N, dG: T·N×C
-        phaseTimer?.lap("dV")
-        if config.bias { T.accumulateColumnSums(dG, rows: rows, cols: c, into: grad + layout.offset(.outputBias)) }
-        phaseTimer?.lap("dc")
-        // (6) dS = dG·Vᵀ for all steps (Eq. 104)
-        var dS = ws.grad.pointer
-        var dBelow = ws.gradBelow.pointer
-        T.gemm(.none, .transposed, m: rows, n: h, k: c, alpha: 1, a: dG, lda: c,
-               b: p + layout.offset(.outputWeights), ldb: c, beta: 0, c: dS, ldc: h)  // dG: T·N×C, Vᵀ: C×H
+        outputStage.weightGradients(grad, ws)
+        phaseTimer?.lap("dV, dc")
+        var dS = ws.grad.pointer, dBelow = ws.gradBelow.pointer  // T·N×H each
+        outputStage.backward(p, ws, into: dS)
         phaseTimer?.lap("dS = dG·Vᵀ")
         for l in stride(from: config.layers - 1, through: 0, by: -1) {
-            let s = ws.states[l].pointer
-            let w = p + layout.offset(.recurrentWeights(layer: l))
-            // (7) dZ(t) = (dS(t) + dZ(t+1)·Wᵀ) ∘ f′(S(t)), in place over dS   (Eqs. 107–109, corrected)
-            let wT = ws.transposedW.pointer  // H×H
-            Portable.transpose(w, rows: h, cols: h, into: wT)
-            Recurrence.backward(config.nonlinearity, grad: dS, states: s, transposedW: wT, steps: steps, rows: n,
-                                hidden: h)
+            recurrenceStage.backward(layer: l, p, ws, grad: dS)  // dS becomes δ = dZ
             phaseTimer?.lap("backward recurrence")
-            let dZ = UnsafePointer(dS)  // T·N×H
-            // (8) dW = S(0..T−1)ᵀ·dZ(1..T) (Eq. 112 summed), db = column sums of dZ
-            T.gemm(.transposed, .none, m: h, n: h, k: rows, alpha: 1, a: s, lda: h, b: dZ, ldb: h, beta: 1,
-                   c: grad + layout.offset(.recurrentWeights(layer: l)), ldc: h)
-            phaseTimer?.lap("dW")
-            if config.bias {
-                T.accumulateColumnSums(dZ, rows: rows, cols: h, into: grad + layout.offset(.hiddenBias(layer: l)))
-            }
-            phaseTimer?.lap("db")
-            // (9) dU = X(1..T)ᵀ·dZ (Eq. 114 summed): a scatter-add of rows for tokens
-            let dU = grad + layout.offset(.inputWeights(layer: l))
-            if l == 0 {
-                if ws.dense.count > 0 {  // Xᵀ: D×T·N, dZ: T·N×H
-                    T.gemm(.transposed, .none, m: config.inputSize, n: h, k: rows, alpha: 1, a: ws.dense.pointer,
-                           lda: config.inputSize, b: dZ, ldb: h, beta: 1, c: dU, ldc: h)
-                } else {
-                    T.scatterAddRows(dZ, cols: h, indices: ws.tokens.pointer, count: rows, into: dU)
-                }
-            } else {
-                let below = ws.states[l - 1].pointer + n * h  // S_{l−1}(1..T): T·N×H
-                T.gemm(.transposed, .none, m: h, n: h, k: rows, alpha: 1, a: below, lda: h, b: dZ, ldb: h,
-                       beta: 1, c: dU, ldc: h)
-                // dS_{l−1} = dZ·U_lᵀ: the gradient reaching the layer below
-                T.gemm(.none, .transposed, m: rows, n: h, k: h, alpha: 1, a: dZ, lda: h,
-                       b: p + layout.offset(.inputWeights(layer: l)), ldb: h, beta: 0, c: dBelow, ldc: h)
-                swap(&dS, &dBelow)
-            }
+            recurrenceStage.weightGradients(layer: l, grad, ws, dZ: dS)
+            phaseTimer?.lap("dW, db")
+            inputStage.backward(layer: l, p, grad, ws, dZ: dS, below: dBelow)
             phaseTimer?.lap("dU")
+            swap(&dS, &dBelow)  // the layer below continues from dS_{l−1}
         }
     }
 }

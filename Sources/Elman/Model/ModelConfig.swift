@@ -14,7 +14,7 @@ public enum Reduction: String, Sendable, Codable, CaseIterable {
     case mean
 }
 
-/// The shape and options of a stacked Elman network. Letters as in DESIGN.md: D input, H hidden,
+/// The shape and options of a stacked Elman network. Letters as in docs/ARCHITECTURE.md: D input, H hidden,
 /// C classes, L layers.
 public struct ModelConfig: Codable, Equatable, Sendable {
     /// D: vocabulary size for token input, feature count for dense input.

@@ -1,4 +1,4 @@
-/// One parameter tensor of the model, in the engine's layout (DESIGN.md §1).
+/// One parameter tensor of the model, in the engine's layout (docs/ARCHITECTURE.md, Parameters).
 public enum ParameterID: Hashable, Sendable {
     /// U of layer l: (D or H)×H.
     case inputWeights(layer: Int)

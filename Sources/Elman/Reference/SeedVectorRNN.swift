@@ -8,7 +8,7 @@ import RealModule
 ///     ŷ_t = softmax(g_t)         (Eq. 22)
 ///     L_t = −y_tᵀ log ŷ_t        (Eq. 23)
 ///
-/// (The seed calls the input size M and the hidden size D here; this code uses D and H as DESIGN.md.)
+/// (The seed calls the input size M and the hidden size D here; this code uses D and H as docs/ARCHITECTURE.md.)
 /// Gradients by the seed's path sum over k (Eqs. 57, 65–69), O(T²).
 package enum SeedVectorRNN {
     public struct Parameters: Equatable, Sendable {

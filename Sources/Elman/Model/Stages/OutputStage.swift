@@ -1,0 +1,58 @@
+/// The output stage: logits for all T·N rows at once and the loss fused with its gradient; back, dV, dc and the
+/// gradient reaching the top layer's states.
+struct OutputStage<T: ElmanFloat> {
+    let config: ModelConfig
+    let layout: ParameterLayout
+
+    /// G = S_top(1..T)·V (+ c) into the logits buffer.
+    ///
+    /// Eq. 76: G(t) = S(t)·V + c.
+    func forward(_ p: UnsafePointer<T>, _ ws: Workspace<T>) {
+        let n = ws.size, h = config.hiddenSize, c = config.outputSize, rows = ws.steps * n
+        let top = ws.states[config.layers - 1].pointer + n * h  // S(1..T): T·N×H
+        // S: T·N×H, V: H×C, G: T·N×C
+        T.gemm(.none, .none, m: rows, n: c, k: h, alpha: 1, a: top, lda: h, b: p + layout.offset(.outputWeights), ldb: c,
+               beta: 0, c: ws.logits.pointer, ldc: c)
+        if config.bias { T.addRowVector(ws.logits.pointer, rows: rows, cols: c, p + layout.offset(.outputBias)) }
+    }
+
+    /// The weighted loss Σ w·L(t, n), overwriting G with w·∂L/∂G in place.
+    ///
+    /// Eq. 77: Ŷ(t) = softmax(G(t)).
+    /// Eq. 78: L = −Σ_t Σ_n log Ŷ(t)_{n, y}.
+    /// Eq. 92: ∂L/∂G(t) = Ŷ(t) − Y(t).
+    func loss(_ ws: Workspace<T>) -> Double {
+        let rows = ws.steps * ws.size
+        switch config.head {
+        case .softmax:
+            return T.softmaxCrossEntropy(ws.logits.pointer, rows: rows, classes: config.outputSize,
+                                         targets: ws.classTargets.pointer, weights: ws.weights.pointer)
+        case .sigmoid:  // the seed's §1 head, with the full binary cross-entropy (docs/SEED_NOTES.md, mistake 1)
+            return T.sigmoidCrossEntropy(ws.logits.pointer, rows: rows, targets: ws.binaryTargets.pointer,
+                                         weights: ws.weights.pointer)
+        }
+    }
+
+    /// dV += S_top(1..T)ᵀ·dG and dc += Σ rows of dG.
+    ///
+    /// Eq. 100: ∂L/∂V = Σ_t S(t)ᵀ·∂L/∂G(t).
+    func weightGradients(_ grad: UnsafeMutablePointer<T>, _ ws: Workspace<T>) {
+        let n = ws.size, h = config.hiddenSize, c = config.outputSize, rows = ws.steps * n
+        let top = ws.states[config.layers - 1].pointer + n * h
+        let dG = UnsafePointer(ws.logits.pointer)  // T·N×C
+        // S(1..T)ᵀ: H×T·N, dG: T·N×C
+        T.gemm(.transposed, .none, m: h, n: c, k: rows, alpha: 1, a: top, lda: h, b: dG, ldb: c, beta: 1,
+               c: grad + layout.offset(.outputWeights), ldc: c)
+        if config.bias { T.accumulateColumnSums(dG, rows: rows, cols: c, into: grad + layout.offset(.outputBias)) }
+    }
+
+    /// dS = dG·Vᵀ for all steps, into `dS`.
+    ///
+    /// Eq. 104: ∂L/∂S(t) = ∂L/∂G(t)·Vᵀ (the part through the output of the same step).
+    func backward(_ p: UnsafePointer<T>, _ ws: Workspace<T>, into dS: UnsafeMutablePointer<T>) {
+        let rows = ws.steps * ws.size, h = config.hiddenSize, c = config.outputSize
+        // dG: T·N×C, Vᵀ: C×H
+        T.gemm(.none, .transposed, m: rows, n: h, k: c, alpha: 1, a: ws.logits.pointer, lda: c,
+               b: p + layout.offset(.outputWeights), ldb: c, beta: 0, c: dS, ldc: h)
+    }
+}
