@@ -152,7 +152,7 @@ check "stale temporaries of killed runs are removed" [ -z "$(ls "$tmp/kill" | gr
 "$elman" train --steps 60 --diagnose-every 20 --sample-length 0 --quiet --out "$tmp/diag"
 check "train --diagnose-every writes its files" [ -s "$tmp/diag/diagnostics.svg" -a "$(wc -l <"$tmp/diag/diagnostics.jsonl")" -eq 3 ]
 "$elman" diagnose "$tmp/diag/model.safetensors" --chunk 24 --svg "$tmp/flow.svg" --json >"$tmp/flow.json"
-check "diagnose --json" grep -q '"lag_norms": \[' "$tmp/flow.json"
+check "diagnose --json" grep -q '"lag_norms":\[' "$tmp/flow.json"
 check "diagnose --svg" grep -q "<polyline" "$tmp/flow.svg"
 expect_error "diagnose a classifier" "diagnose measures language models" "$elman" diagnose "$tmp/cls/model.safetensors"
 

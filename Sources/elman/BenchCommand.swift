@@ -69,10 +69,13 @@ struct BenchCommand: ParsableCommand {
         #endif
         let sgemm = Benchmark.sgemmGFLOPS(clock: monotonicSeconds)
         if json {
-            print("{\"tokens_per_second\": \(tokensPerSecond), \"gflops\": \(gflops), \"backend\": \"\(Backend.description)\", "
-                  + "\"sgemm_gflops\": \(sgemm), \"step_seconds\": \(seconds), \"hidden\": \(hidden), \"seq\": \(seq), "
-                  + "\"batch\": \(batch), \"vocab\": \(vocab), \"layers\": \(layers), \"steps\": \(steps), "
-                  + "\"peak_rss_bytes\": \(peakRSS), \"training_bytes\": \(trainer.trainingBytes)}")
+            struct Result: Encodable {
+                var tokensPerSecond, gflops: Double, backend: String, sgemmGflops, stepSeconds: Double
+                var hidden, seq, batch, vocab, layers, steps, peakRssBytes, trainingBytes: Int
+            }
+            printJSON(Result(tokensPerSecond: tokensPerSecond, gflops: gflops, backend: Backend.description, sgemmGflops: sgemm,
+                             stepSeconds: seconds, hidden: hidden, seq: seq, batch: batch, vocab: vocab, layers: layers,
+                             steps: steps, peakRssBytes: peakRSS, trainingBytes: trainer.trainingBytes))
         } else {
             print("H=\(hidden) T=\(seq) N=\(batch) V=\(vocab) L=\(layers) · backend \(Backend.description)")
             print("median step \(fixed(seconds * 1000, 2)) ms over \(steps) steps · \(Int(tokensPerSecond)) tokens/s · "

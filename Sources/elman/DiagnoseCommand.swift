@@ -52,7 +52,7 @@ struct DiagnoseCommand: ParsableCommand {
         if let svg {
             try FileIO.writeAtomically(Array(Self.plot(report, title: "\(model) on \(source)").utf8), to: svg)
         }
-        if json { return print(report.json) }
+        if json { return printJSON(report) }
         let config = trained.params.config
         let jac = report.stepJacobianNorms
         print("elman diagnose: \(model) on \(source) · H=\(config.hiddenSize) \(config.nonlinearity.rawValue)"

@@ -1,3 +1,4 @@
+import Foundation
 import Elman
 
 /// `elman train --diagnose-every K`: every K steps, the per-parameter gradient norms, the share of steps
@@ -35,13 +36,28 @@ struct TrainingDiagnostics {
         try write()
     }
 
+    /// One line of diagnostics.jsonl.
+    private struct Line: Encodable {
+        var step: Int
+        var gradientNorm: Double
+        var clipRate: Double
+        var parameterNorms: [String: Double]
+        var gradientFlow: GradientFlowReport
+    }
+
     private func write() throws {
-        let lines = records.map { r in
-            "{\"step\": \(r.step), \"gradient_norm\": \(r.globalNorm), \"clip_rate\": \(r.clipRate), "
-                + "\"parameter_norms\": {" + r.parameterNorms.map { "\"\($0.name)\": \($0.norm)" }.joined(separator: ", ")
-                + "}, \"gradient_flow\": \(r.flow.json)}"
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = .sortedKeys
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var bytes: [UInt8] = []
+        for r in records {
+            let line = Line(step: r.step, gradientNorm: r.globalNorm, clipRate: r.clipRate,
+                            parameterNorms: Dictionary(r.parameterNorms.map { ($0.name, $0.norm) }) { a, _ in a },
+                            gradientFlow: r.flow)
+            bytes += Array(try encoder.encode(line)) + [UInt8(ascii: "\n")]
         }
-        try FileIO.writeAtomically(Array((lines.joined(separator: "\n") + "\n").utf8), to: "\(directory)/diagnostics.jsonl")
+        try FileIO.writeAtomically(bytes, to: "\(directory)/diagnostics.jsonl")
         try FileIO.writeAtomically(Array(svg().utf8), to: "\(directory)/diagnostics.svg")
     }
 

@@ -75,20 +75,36 @@ public struct GradientFlowReport: Sendable {
         let v = (x * scale).rounded() / scale
         return "\(v)"
     }
+}
+
+extension GradientFlowReport: Encodable {
+    private enum Keys: String, CodingKey {
+        case verdict, evidence, terms, decayPerStep = "decay_per_step", halfLife = "half_life", lagAt10x = "lag_10x"
+        case lagAt1000x = "lag_1000x", spectralRadius = "spectral_radius", maxSingularValue = "max_singular_value"
+        case stepJacobianNorm = "step_jacobian_norm", lagNorms = "lag_norms", lagRatios = "lag_ratios"
+    }
+
+    private struct Summary: Encodable { var mean, min, max: Double? }
 
     /// The numbers as one JSON object (`lag_norms`, `lag_ratios`, `spectral_radius`, `max_singular_value`,
-    /// `half_life`, `lag_10x`, `lag_1000x`, …).
-    public var json: String {
-        func num(_ x: Double?) -> String { x.map { $0.isFinite ? "\($0)" : "null" } ?? "null" }
-        func list(_ xs: [Double]) -> String { "[" + xs.map { num($0) }.joined(separator: ", ") + "]" }
+    /// `half_life`, `lag_10x`, `lag_1000x`, …); a value that is not finite is null.
+    public func encode(to encoder: Encoder) throws {
+        func finite(_ x: Double?) -> Double? { x.flatMap { $0.isFinite ? $0 : nil } }
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(verdict.rawValue, forKey: .verdict)
+        try c.encode(evidence, forKey: .evidence)
+        try c.encode(terms, forKey: .terms)
+        try c.encode(finite(decayPerStep), forKey: .decayPerStep)
+        try c.encode(finite(halfLife), forKey: .halfLife)
+        try c.encode(finite(lagAt10x), forKey: .lagAt10x)
+        try c.encode(finite(lagAt1000x), forKey: .lagAt1000x)
+        try c.encode(finite(spectralRadius), forKey: .spectralRadius)
+        try c.encode(finite(maxSingularValue), forKey: .maxSingularValue)
         let jac = stepJacobianNorms
-        return "{\"verdict\": \"\(verdict.rawValue)\", \"evidence\": \"\(evidence)\", \"terms\": \(terms), "
-            + "\"decay_per_step\": \(num(decayPerStep)), \"half_life\": \(num(halfLife)), "
-            + "\"lag_10x\": \(num(lagAt10x)), \"lag_1000x\": \(num(lagAt1000x)), "
-            + "\"spectral_radius\": \(num(spectralRadius)), \"max_singular_value\": \(num(maxSingularValue)), "
-            + "\"step_jacobian_norm\": {\"mean\": \(num(jac.isEmpty ? nil : jac.reduce(0, +) / Double(jac.count))), "
-            + "\"min\": \(num(jac.min())), \"max\": \(num(jac.max()))}, "
-            + "\"lag_norms\": \(list(lagNorms)), \"lag_ratios\": \(list(lagRatios))}"
+        try c.encode(Summary(mean: finite(jac.isEmpty ? nil : jac.reduce(0, +) / Double(jac.count)), min: finite(jac.min()),
+                             max: finite(jac.max())), forKey: .stepJacobianNorm)
+        try c.encode(lagNorms.map(finite), forKey: .lagNorms)
+        try c.encode(lagRatios.map(finite), forKey: .lagRatios)
     }
 }
 
