@@ -30,7 +30,7 @@ struct GradCommand: ParsableCommand {
     private func compute<T: ElmanFloat>(_: T.Type, _ paramsFile: SafeTensorsFile, _ batchFile: SafeTensorsFile)
         throws -> SafeTensorsFile
     {
-        let hint: Head? = batchFile.tensors["targets"].map { $0.dtype.isFloatingPoint ? .sigmoid : .softmax }
+        let hint: Head? = batchFile.tensors["targets"].map { !$0.dtype.isFloatingPoint ? .softmax : $0.shape.count == 3 ? .linear : .sigmoid }
         if hint == .sigmoid, let classes = paramsFile.tensors[ModelFile.fcWeight]?.shape.first, classes > 1 {
             throw ElmanError("\(batch): targets are floating-point (0/1, for a one-output sigmoid head), but \(params) "
                 + "has \(classes) outputs (a softmax head); expected int64 class ids")

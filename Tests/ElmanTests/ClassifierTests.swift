@@ -20,6 +20,7 @@ import Testing
             switch b.targets {
             case .classes(let y): targets = .classes(y)
             case .binary(let y): targets = .binary(y.map(Double.init))
+            case .values(let y): targets = .values(y.map(Double.init))
             }
             return Batch(steps: b.steps, size: b.size, inputs: { if case .tokens(let t) = b.inputs { return .tokens(t) }; return .tokens([]) }(),
                          targets: targets, mask: b.mask?.map(Double.init))

@@ -83,6 +83,36 @@ import Testing
         }
     }
 
+    /// The linear head's loss is Σ w·½‖G − Y‖² over the logits the engine computes, and its ∂L/∂c is Σ w·(G − Y).
+    @Test func linearHeadLossIsHalfTheSquaredErrorOfTheOutputs() throws {
+        let config = ModelConfig(inputSize: 3, hiddenSize: 4, outputSize: 2, layers: 1, head: .linear)
+        var g = SeededGenerator(seed: 12)
+        let params = Parameters<Double>(config: config, generator: &g)
+        let (steps, size) = (3, 2)
+        let x = (0..<(steps * size * 3)).map { _ in g.uniform(-1, 1) }
+        let y = (0..<(steps * size * 2)).map { _ in g.uniform(-2, 2) }
+        let mask: [Double] = [1, 0, 1, 1, 0.5, 1]
+        let engine = try Engine<Double>(config: config)
+        let (logits, _) = try engine.logits(params, inputs: .dense(x), steps: steps, size: size)
+        var expected = 0.0, dc = [0.0, 0.0]
+        for r in 0..<(steps * size) {
+            for j in 0..<2 {
+                let d = logits[r * 2 + j] - y[r * 2 + j]
+                expected += mask[r] * 0.5 * d * d
+                dc[j] += mask[r] * d
+            }
+        }
+        var gradient = Parameters<Double>(config: config)
+        let result = try engine.gradient(params, Batch(steps: steps, size: size, inputs: .dense(x), targets: .values(y), mask: mask),
+                                         reduction: .sum, into: &gradient)
+        #expect(abs(result.loss - expected) < 1e-12)
+        let c = gradient.matrix(.outputBias)!.storage
+        #expect(abs(c[0] - dc[0]) < 1e-12 && abs(c[1] - dc[1]) < 1e-12)
+        #expect(throws: ElmanError.self) {  // T×N targets are the sigmoid head's, not C values a row
+            try engine.evaluate(params, Batch(steps: steps, size: size, inputs: .dense(x), targets: .values(Array(y.prefix(6)))))
+        }
+    }
+
     @Test func fullyMaskedBatchHasZeroLossAndGradient() throws {
         let options = try #require(RandomCase.Options.edgeCases.first { $0.name == "fully masked batch" }).options
         let c = RandomCase(options, seed: 1)

@@ -24,8 +24,8 @@ package struct RandomCase: Sendable {
             o.size = pick(1...3)
             o.inputSize = pick(1...5)
             o.denseInput = coin()
-            o.head = coin() ? .softmax : .sigmoid
-            o.classes = o.head == .sigmoid ? 1 : pick(2...4)
+            o.head = [Head.softmax, .sigmoid, .linear][Int(g.next() % 3)]
+            o.classes = o.head == .sigmoid ? 1 : o.head == .linear ? pick(1...3) : pick(2...4)
             o.nonlinearity = g.next() % 3 == 0 ? .relu : .tanh
             o.bias = coin()
             o.masked = coin()
@@ -58,9 +58,12 @@ package struct RandomCase: Sendable {
         let inputs: Batch<Double>.Inputs = o.denseInput
             ? .dense((0..<(cells * o.inputSize)).map { _ in g.uniform(-1, 1) })
             : .tokens((0..<cells).map { _ in draw(o.inputSize) })
-        let targets: Batch<Double>.Targets = o.head == .softmax
-            ? .classes((0..<cells).map { _ in draw(o.classes) })
-            : .binary((0..<cells).map { _ in g.nextUnit() < 0.5 ? 0 : 1 })
+        let targets: Batch<Double>.Targets
+        switch o.head {
+        case .softmax: targets = .classes((0..<cells).map { _ in draw(o.classes) })
+        case .sigmoid: targets = .binary((0..<cells).map { _ in g.nextUnit() < 0.5 ? 0 : 1 })
+        case .linear: targets = .values((0..<(cells * o.classes)).map { _ in g.uniform(-2, 2) })
+        }
         var mask: [Double]?
         if o.masked {
             var m = (0..<cells).map { _ in g.nextUnit() < 0.33 ? 0.0 : 1.0 }
@@ -92,6 +95,8 @@ extension RandomCase.Options {
             ("L=2", make { $0.layers = 2; $0.initialState = true }),
             ("L=3 relu dense", make { $0.layers = 3; $0.nonlinearity = .relu; $0.denseInput = true }),
             ("sigmoid head, seed model", make { $0.head = .sigmoid; $0.classes = 1; $0.bias = false }),
+            ("linear head, dense, masked", make { $0.head = .linear; $0.classes = 3; $0.denseInput = true; $0.masked = true }),
+            ("linear head, one output, L=2", make { $0.head = .linear; $0.classes = 1; $0.layers = 2; $0.reduction = .mean }),
             ("seed §1 sizes", make {
                 $0.head = .sigmoid; $0.classes = 1; $0.bias = false; $0.hidden = 1; $0.inputSize = 1
                 $0.denseInput = true; $0.size = 1

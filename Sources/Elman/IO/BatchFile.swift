@@ -30,7 +30,11 @@ package enum BatchFile {
         func expectShape(_ t: SafeTensor, _ tensor: String, _ shape: [Int], _ letters: String) throws {
             if t.shape != shape { throw fail("tensor '\(tensor)' has shape \(t.shape); expected \(letters) = \(shape)") }
         }
-        try expectShape(targets, "targets", [steps, size], "[T, N]")
+        if config.head == .linear {
+            try expectShape(targets, "targets", [steps, size, config.outputSize], "[T, N, C]")
+        } else {
+            try expectShape(targets, "targets", [steps, size], "[T, N]")
+        }
         let batchTargets: Batch<T>.Targets
         switch config.head {
         case .softmax:
@@ -40,6 +44,11 @@ package enum BatchFile {
             batchTargets = .classes(ids(targets))
         case .sigmoid:
             batchTargets = .binary(targets.values(as: T.self))
+        case .linear:
+            guard targets.dtype.isFloatingPoint else {
+                throw fail("tensor 'targets' is \(targets.dtype.rawValue); the linear head expects float values")
+            }
+            batchTargets = .values(targets.values(as: T.self))
         }
         var mask: [T]?
         if let m = file.tensors["mask"] {

@@ -117,7 +117,7 @@ package enum ModelFile {
         let head: Head
         if let raw = file.metadata["head"] {
             guard let parsed = Head(rawValue: raw) else {
-                throw fail("metadata head '\(raw)'; expected softmax or sigmoid")
+                throw fail("metadata head '\(raw)'; expected softmax, sigmoid or linear")
             }
             head = parsed
         } else {

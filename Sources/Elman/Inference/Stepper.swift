@@ -79,6 +79,8 @@ final class Stepper {
         case .sigmoid:
             let g = Double(logits[0])
             probabilitiesBuffer[0] = Float(g >= 0 ? 1 / (1 + Double.exp(-g)) : Double.exp(g) / (1 + Double.exp(g)))
+        case .linear:
+            for k in 0..<c { probabilitiesBuffer[k] = logits[k] }
         case .softmax:
             let m = Double(logits.max() ?? 0)
             var total = 0.0

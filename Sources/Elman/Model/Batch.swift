@@ -14,6 +14,8 @@ public struct Batch<T: ElmanFloat>: Sendable {
         case classes([Int32])
         /// Probabilities in [0, 1] for the sigmoid head: T·N values.
         case binary([T])
+        /// Real values for the linear head: T·N·C values, Y(t) = rows t·N ..< (t+1)·N.
+        case values([T])
     }
 
     /// T.
@@ -85,10 +87,17 @@ public struct Batch<T: ElmanFloat>: Sendable {
                 throw ElmanError("batch: target \(y[bad]) at (t=\(bad / size), n=\(bad % size)); the sigmoid "
                     + "head expects a value in [0, 1]")
             }
-        case (.classes, .sigmoid):
-            throw ElmanError("batch: the sigmoid head expects float 0/1 targets, got class ids")
-        case (.binary, .softmax):
+        case (.values(let y), .linear):
+            try expectCount("targets", y.count, cells * config.outputSize, "T×N×C = \(steps)×\(size)×\(config.outputSize)")
+            if let bad = y.indices.first(where: { counts($0 / config.outputSize) && !y[$0].isFinite }) {
+                throw ElmanError("batch: target value \(y[bad]) at flat index \(bad) is not finite")
+            }
+        case (.classes, .sigmoid), (.values, .sigmoid):
+            throw ElmanError("batch: the sigmoid head expects T×N float 0/1 targets")
+        case (.binary, .softmax), (.values, .softmax):
             throw ElmanError("batch: the softmax head expects integer class ids as targets, got floats")
+        case (.classes, .linear), (.binary, .linear):
+            throw ElmanError("batch: the linear head expects T×N×C float targets")
         }
         if let h0 = initialState {
             try expectCount("h0", h0.count, config.layers * size * config.hiddenSize,

@@ -63,9 +63,12 @@ public final class Engine<T: ElmanFloat> {
     /// for sampling and prediction.
     public func logits(_ params: Parameters<T>, inputs: Batch<T>.Inputs, steps: Int, size: Int,
                        initialState: [T]? = nil) throws -> (logits: [T], finalState: [T]) {
-        let targets: Batch<T>.Targets = config.head == .softmax
-            ? .classes([Int32](repeating: 0, count: steps * size))
-            : .binary([T](repeating: 0, count: steps * size))
+        let targets: Batch<T>.Targets
+        switch config.head {
+        case .softmax: targets = .classes([Int32](repeating: 0, count: steps * size))
+        case .sigmoid: targets = .binary([T](repeating: 0, count: steps * size))
+        case .linear: targets = .values([T](repeating: 0, count: steps * size * config.outputSize))
+        }
         let batch = Batch(steps: steps, size: size, inputs: inputs, targets: targets, initialState: initialState)
         let (ws, _) = try prepare(params, batch, .sum)
         let final = params.values.withUnsafeBufferPointer { project(UnsafePointer($0.baseAddress.unsafelyUnwrapped), ws) }
@@ -108,7 +111,7 @@ public final class Engine<T: ElmanFloat> {
         }
         switch batch.targets {
         case .classes(let y): ws.classTargets.copy(from: y)
-        case .binary(let y): ws.binaryTargets.copy(from: y)
+        case .binary(let y), .values(let y): ws.realTargets.copy(from: y)
         }
         let w = ws.weights.pointer
         var total: Double = 0

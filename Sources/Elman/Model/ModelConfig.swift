@@ -4,6 +4,8 @@ public enum Head: String, Sendable, Codable, CaseIterable {
     case softmax
     /// One logit, sigmoid, binary cross-entropy (seed §1, with the full loss; see SEED_NOTES).
     case sigmoid
+    /// C outputs as they are, squared error ½‖G − Y‖² (regression and forecasting).
+    case linear
 }
 
 /// How the per-(t, n) losses are combined.
@@ -54,6 +56,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         if head == .sigmoid && outputSize != 1 {
             throw ElmanError("model config: the sigmoid head has one output, got output size \(outputSize)")
+        }
+        if head == .linear && outputSize < 1 {
+            throw ElmanError("model config: the linear head needs at least 1 output, got \(outputSize)")
         }
         if head == .softmax && outputSize < 2 {
             throw ElmanError("model config: the softmax head needs at least 2 classes, got \(outputSize)")

@@ -34,7 +34,8 @@ final class Workspace<T: ElmanFloat> {
     let weights: Buffer<T>
     let tokens: Buffer<Int32>
     let classTargets: Buffer<Int32>
-    let binaryTargets: Buffer<T>
+    /// The sigmoid head's 0/1 targets (T·N) or the linear head's values (T·N×C).
+    let realTargets: Buffer<T>
     /// Dense X(1..T): T·N×D (empty for token input).
     let dense: Buffer<T>
     /// Wᵀ of the layer being swept backward: H×H, so that each backward step is a plain (NN) product.
@@ -52,7 +53,7 @@ final class Workspace<T: ElmanFloat> {
         weights = Buffer(count: cells)
         tokens = Buffer(count: denseInput ? 0 : cells)
         classTargets = Buffer(count: config.head == .softmax ? cells : 0)
-        binaryTargets = Buffer(count: config.head == .sigmoid ? cells : 0)
+        realTargets = Buffer(count: config.head == .sigmoid ? cells : config.head == .linear ? cells * config.outputSize : 0)
         dense = Buffer(count: denseInput ? cells * config.inputSize : 0)
         transposedW = Buffer(count: h * h)
     }
@@ -64,7 +65,7 @@ final class Workspace<T: ElmanFloat> {
     /// Bytes held, for memory reports.
     var bytes: Int {
         let floats = states.reduce(0) { $0 + $1.count } + logits.count + grad.count + gradBelow.count
-            + weights.count + binaryTargets.count + dense.count + transposedW.count
+            + weights.count + realTargets.count + dense.count + transposedW.count
         return floats * MemoryLayout<T>.stride + (tokens.count + classTargets.count) * 4
     }
 }

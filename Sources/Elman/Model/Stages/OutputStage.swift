@@ -28,9 +28,34 @@ struct OutputStage<T: ElmanFloat> {
             return T.softmaxCrossEntropy(ws.logits.pointer, rows: rows, classes: config.outputSize,
                                          targets: ws.classTargets.pointer, weights: ws.weights.pointer)
         case .sigmoid:  // the seed's §1 head, with the full binary cross-entropy (docs/SEED_NOTES.md, mistake 1)
-            return T.sigmoidCrossEntropy(ws.logits.pointer, rows: rows, targets: ws.binaryTargets.pointer,
+            return T.sigmoidCrossEntropy(ws.logits.pointer, rows: rows, targets: ws.realTargets.pointer,
                                          weights: ws.weights.pointer)
+        case .linear:
+            return squaredError(ws.logits.pointer, rows: rows, cols: config.outputSize, targets: ws.realTargets.pointer,
+                                weights: ws.weights.pointer)
         }
+    }
+
+    /// The linear head's loss Σ_r w_r·½‖G_r − Y_r‖², overwriting G with its gradient w_r·(G_r − Y_r); rows with
+    /// w_r = 0 are zeroed and their targets not read. G, Y: rows×cols.
+    private func squaredError(_ g: UnsafeMutablePointer<T>, rows: Int, cols: Int, targets y: UnsafePointer<T>,
+                              weights w: UnsafePointer<T>) -> Double {
+        var total = 0.0
+        for r in 0..<rows {
+            let row = g + r * cols, target = y + r * cols, weight = w[r]
+            guard weight != 0 else {
+                row.update(repeating: 0, count: cols)
+                continue
+            }
+            var sum = 0.0
+            for j in 0..<cols {
+                let d = row[j] - target[j]
+                sum += Double(d * d)
+                row[j] = weight * d
+            }
+            total += Double(weight) * 0.5 * sum
+        }
+        return total
     }
 
     /// dV += S_top(1..T)ᵀ·dG and dc += Σ rows of dG.
