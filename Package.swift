@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
         // `swift package generate-documentation --target Elman`: the DocC catalog in Sources/Elman/Elman.docc.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
@@ -20,7 +21,10 @@ let package = Package(
         .target(name: "CElmanKernels"),
         .target(
             name: "Elman",
-            dependencies: ["CElmanKernels", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: [
+                "CElmanKernels", .product(name: "RealModule", package: "swift-numerics"),
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
+            ]
         ),
         .executableTarget(
             name: "elman",

@@ -20,7 +20,8 @@ def main(run):
     expected = {}
     for r in records:
         prefix = r["kind"]
-        fields = {"loss": "loss", "learning_rate": "learning_rate", "gradient_norm": "gradient_norm", "accuracy": "accuracy"}
+        fields = {"loss": "loss", "learning_rate": "learning_rate", "gradient_norm": "gradient_norm", "accuracy": "accuracy",
+                  "mean_squared_error": "mse"}
         for key, name in fields.items():
             if r.get(key) is not None:
                 expected.setdefault(f"{prefix}/{name}", {})[r["step"]] = r[key]

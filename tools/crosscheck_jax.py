@@ -2,7 +2,7 @@
 """Cross-check `elman grad` against JAX automatic differentiation in float64.
 
 Writes random PARAMS/BATCH safetensors files covering every option (layers, sizes down to 1, token and
-dense input, softmax and sigmoid heads, tanh and relu, biases on, off or partial, masks with a fully
+dense input, softmax, sigmoid and linear heads, tanh and relu, biases on, off or partial, masks with a fully
 masked sequence, h0, sum and mean reduction, F64 and F32), runs `elman grad` on each, and compares the
 loss, every gradient and h_n with JAX's. F64 must match to 1e-8 relative, element-wise (|a-b| /
 max(|a|, |b|, 1e-12)); F32 to 1e-3 normwise (max|a-b| / max|b|), as single precision cannot give
@@ -30,12 +30,12 @@ def make_case(rng, dtype, max_hidden=8, max_batch=4):
     c = dict(
         layers=int(rng.integers(1, 4)), H=int(rng.integers(1, max_hidden + 1)), T=int(rng.integers(1, 9)),
         N=int(rng.integers(1, max_batch + 1)), D=int(rng.integers(1, 7)), dense=bool(rng.integers(2)),
-        head=["softmax", "sigmoid"][rng.integers(2)], act=["tanh", "relu"][rng.integers(2)],
+        head=["softmax", "sigmoid", "linear"][rng.integers(3)], act=["tanh", "relu"][rng.integers(2)],
         bias=["both", "none", "rnn-only", "fc-only"][rng.integers(4)], mask=bool(rng.integers(2)),
         h0=bool(rng.integers(2)), reduction=["sum", "mean"][rng.integers(2)],
         metadata=bool(rng.integers(2)), dtype=dtype,
     )
-    c["C"] = 1 if c["head"] == "sigmoid" else int(rng.integers(2, 6))
+    c["C"] = 1 if c["head"] == "sigmoid" else int(rng.integers(1, 4)) if c["head"] == "linear" else int(rng.integers(2, 6))
     if c["act"] == "relu":
         c["metadata"] = True  # relu must be declared
     L, H, T, N, D, C = c["layers"], c["H"], c["T"], c["N"], c["D"], c["C"]
@@ -54,6 +54,7 @@ def make_case(rng, dtype, max_hidden=8, max_batch=4):
     b = {}
     b["inputs"] = u(T, N, D) if c["dense"] else rng.integers(0, D, size=(T, N)).astype(np.int64)
     b["targets"] = (rng.integers(0, 2, size=(T, N)).astype(np.float64) if c["head"] == "sigmoid"
+                    else rng.uniform(-2, 2, size=(T, N, C)) if c["head"] == "linear"
                     else rng.integers(0, C, size=(T, N)).astype(np.int64))
     if c["mask"]:
         m = (rng.uniform(size=(T, N)) > 0.3).astype(np.float64)
@@ -68,7 +69,7 @@ def make_case(rng, dtype, max_hidden=8, max_batch=4):
             b[k] = b[k].astype(np_dtype)
     if c["dense"]:
         b["inputs"] = b["inputs"].astype(np_dtype)
-    if c["head"] == "sigmoid":
+    if c["head"] in ("sigmoid", "linear"):
         b["targets"] = b["targets"].astype(np_dtype)
     return c, p, b
 
@@ -95,6 +96,8 @@ def jax_loss(p, b, c):
     if c["head"] == "softmax":
         y = jnp.asarray(b["targets"])
         ce = jax.nn.logsumexp(logits, axis=-1) - jnp.take_along_axis(logits, y[..., None], axis=-1)[..., 0]
+    elif c["head"] == "linear":  # ½‖G − Y‖² per (t, n)
+        ce = 0.5 * jnp.sum((logits - jnp.asarray(b["targets"], jnp.float64)) ** 2, axis=-1)
     else:
         g, y = logits[..., 0], jnp.asarray(b["targets"], jnp.float64)
         ce = jax.nn.softplus(g) - g * y

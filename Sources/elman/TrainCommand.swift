@@ -16,18 +16,21 @@ struct TrainCommand: ParsableCommand {
 
     @Argument(help: "UTF-8 text file (default: the built-in Reber grammar corpus, or parity with --task classify).")
     var file: String?
-    @Option(help: "lm (language model) or classify (lines LABEL<TAB>SEQUENCE) (default: lm).") var task: TrainTask?
+    @Option(help: "lm (language model), classify (lines LABEL<TAB>SEQUENCE) or regress (a CSV series, one row per step) (default: lm).")
+    var task: TrainTask?
+    @Option(help: "Columns the model reads, names or numbers, comma-separated (regress; default: all).") var inputs: String?
+    @Option(help: "Columns predicted one step ahead (regress; default: all).") var targets: String?
     @Option(help: "char, word or byte (raw bytes, language models only) (default: char).") var level: TokenLevel?
     @Option(help: "Words seen fewer times become <unk> (word-level language models) (default: 1).") var minCount: Int?
-    @Option(help: "Hidden size H (default: 128; 48 on the built-in corpus, 32 for the built-in parity task).") var hidden: Int?
+    @Option(help: "Hidden size H (default: 128; 48 on the built-in corpus, 32 for the built-in parity task, 64 for regress).") var hidden: Int?
     @Option(help: "Stacked layers L (default: 1).") var layers: Int?
     @Option(help: "tanh or relu (default: tanh).") var nonlinearity: Nonlinearity?
-    @Option(help: "BPTT steps per chunk T, language models only (default: 64; 32 on the built-in corpus).") var seq: Int?
-    @Option(help: "Parallel streams or sequences per step N (default: 32).") var batch: Int?
-    @Option(help: "Training steps (default: 1000; 2000 on the built-in corpus, 6000 for the built-in parity task).") var steps: Int?
+    @Option(help: "BPTT steps per chunk T, language models and regress (default: 64; 32 on the built-in corpus and for regress).") var seq: Int?
+    @Option(help: "Parallel streams or sequences per step N (default: 32; 16 for regress).") var batch: Int?
+    @Option(help: "Training steps (default: 1000; 2000 on the built-in corpus, 6000 for the built-in parity task, 1500 for regress).") var steps: Int?
     @Option(help: "Passes over the data, instead of --steps.") var epochs: Double?
     @Option(help: "sgd, adagrad, rmsprop, adam or adamw (default: adam).") var optimizer: OptimizerKind?
-    @Option(help: "Learning rate (default: 0.002; 0.01 for the built-in corpus and parity task).") var lr: Double?
+    @Option(help: "Learning rate (default: 0.002; 0.01 for the built-in corpus and parity task, 0.003 for regress).") var lr: Double?
     @Option(help: "Momentum, for sgd only (default: 0.9).") var momentum: Double?
     @Option(help: "Weight decay (default: 0).") var weightDecay: Double?
     @Option(help: "Clip the gradient's global norm (0: off) (default: 5).") var clip: Double?
@@ -72,6 +75,16 @@ struct TrainCommand: ParsableCommand {
     private func newSettings() throws -> RunSettings {
         let task = task ?? .lm
         let level = level ?? .char
+        if task != .regress, let flag = [("--inputs", inputs), ("--targets", targets)].first(where: { $0.1 != nil })?.0 {
+            throw ElmanError("\(flag) chooses columns of a CSV series; it applies to --task regress only")
+        }
+        if task == .regress {
+            let unused: [(String, Bool)] = [("--level", self.level != nil), ("--min-count", minCount != nil),
+                                            ("--sample-length", sampleLength != nil), ("--diagnose-every", diagnoseEvery != nil)]
+            if let flag = unused.first(where: \.1)?.0 {
+                throw ElmanError("\(flag) is for text; --task regress reads a numeric CSV series (drop \(flag))")
+            }
+        }
         if task == .classify {
             let unused: [(String, Bool)] = [("--seq", seq != nil), ("--sample-length", sampleLength != nil),
                                             ("--diagnose-every", diagnoseEvery != nil), ("--min-count", minCount != nil)]
@@ -88,7 +101,8 @@ struct TrainCommand: ParsableCommand {
         guard (0...0.9).contains(fraction) else { throw ElmanError("--val-fraction is \(fraction); expected 0 … 0.9") }
         let settings = RunSettings(task: task, file: file.map(absolutePath), level: level, minCount: minCount ?? 1,
                                    valFile: valFile.map(absolutePath), valFraction: valFile == nil ? fraction : 0,
-                                   patience: patience ?? 0, sampleLength: sampleLength ?? 120, diagnoseEvery: diagnoseEvery)
+                                   patience: patience ?? 0, sampleLength: task == .lm ? sampleLength ?? 120 : 0,
+                                   diagnoseEvery: diagnoseEvery, inputs: inputs, targets: targets)
         guard settings.patience >= 0 else { throw ElmanError("--patience is \(settings.patience); expected ≥ 0") }
         guard settings.minCount >= 1 else { throw ElmanError("--min-count is \(settings.minCount); expected ≥ 1") }
         if let k = diagnoseEvery, k < 1 { throw ElmanError("--diagnose-every is \(k); expected a positive integer") }
@@ -137,6 +151,7 @@ struct TrainCommand: ParsableCommand {
             ("--eval-every", text(evalEvery), "\(o.evalEvery)"), ("--patience", text(patience), "\(s.patience)"),
             ("--sample-length", text(sampleLength), "\(s.sampleLength)"),
             ("--diagnose-every", text(diagnoseEvery), s.diagnoseEvery.map { "\($0)" } ?? "off"),
+            ("--inputs", inputs, s.inputs ?? "all"), ("--targets", targets, s.targets ?? "all"),
         ]
         let conflicts = asked.compactMap { flag, given, was in given.flatMap { $0 == was ? nil : "\(flag) \($0) (the run has \(was))" } }
         guard conflicts.isEmpty else {
@@ -148,14 +163,15 @@ struct TrainCommand: ParsableCommand {
     /// The training options from the flags, with the task's defaults where a flag is absent.
     func options(for settings: RunSettings) -> TrainingOptions {
         let parity = settings.builtin && settings.task == .classify, reber = settings.builtin && settings.task == .lm
+        let regress = settings.task == .regress
         var o = TrainingOptions()
-        o.hidden = hidden ?? (reber ? 48 : parity ? 32 : 128)
+        o.hidden = hidden ?? (reber ? 48 : parity ? 32 : regress ? 64 : 128)
         o.layers = layers ?? 1
         o.nonlinearity = nonlinearity ?? .tanh
-        o.seq = seq ?? (reber ? 32 : 64)
-        o.batch = batch ?? 32
+        o.seq = seq ?? (reber || regress ? 32 : 64)
+        o.batch = batch ?? (regress ? 16 : 32)
         o.optimizer = optimizer ?? .adam
-        o.lr = lr ?? (settings.builtin ? 1e-2 : 2e-3)
+        o.lr = lr ?? (regress ? 3e-3 : settings.builtin ? 1e-2 : 2e-3)
         o.momentum = momentum ?? 0.9
         o.weightDecay = weightDecay ?? 0
         o.clip = clip ?? 5
@@ -164,7 +180,7 @@ struct TrainCommand: ParsableCommand {
         o.warmup = warmup ?? 0
         o.seed = seed ?? 1
         o.initialization = initialization
-        o.steps = steps ?? (reber ? 2000 : parity ? 6000 : 1000)
+        o.steps = steps ?? (reber ? 2000 : parity ? 6000 : regress ? 1500 : 1000)
         return o
     }
 
@@ -184,7 +200,7 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-enum TrainTask: String, ExpressibleByArgument { case lm, classify }
+enum TrainTask: String, ExpressibleByArgument { case lm, classify, regress }
 extension TokenLevel: ExpressibleByArgument {}
 extension Nonlinearity: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}

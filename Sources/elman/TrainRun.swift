@@ -30,6 +30,36 @@ extension TrainCommand {
                           }
                           if settings.builtin { try reportReberShare(run.modelPath) }
                       })
+        case .regress:
+            let name = settings.file ?? "built-in Mackey–Glass series (τ = 17)"
+            let series = try settings.file.map { try NumericSeries.parse(csv: TextFile.read($0), name: $0) }
+                ?? NumericSeries.mackeyGlass(steps: 4000)
+            let train: NumericSeries, validation: NumericSeries
+            if let valFile = settings.valFile {
+                train = series
+                validation = try NumericSeries.parse(csv: TextFile.read(valFile), name: valFile)
+            } else {
+                let cut = series.steps - Int(Double(series.steps) * settings.valFraction)
+                train = series.rows(0..<cut)
+                validation = series.rows(cut..<series.steps)
+            }
+            let inputs = try settings.inputs.map { try series.columnIndices($0, option: "--inputs") }
+            let targets = try settings.targets.map { try series.columnIndices($0, option: "--targets") }
+            let task = try RegressionTask(train: train, validation: validation, inputs: inputs, targets: targets)
+            let c = task.columns
+            try self.train(task, settings, directory: directory, resumeFrom: resumeFrom, items: train.steps,
+                           perStep: { Double($0.seq) * Double($0.batch) },
+                           header: "\(name) · \(c.inputs.map { c.names[$0] }.joined(separator: ", ")) → next "
+                               + "\(c.targets.map { c.names[$0] }.joined(separator: ", ")), \(train.steps) train / \(validation.steps) validation rows",
+                           finish: { _, run in
+                               guard validation.steps >= 2 else { return }
+                               let model = try TrainedModel.load(run.modelPath)
+                               let report = try RegressionReport.measure(model.params, columns: c, on: validation)
+                               let o = report.overall
+                               print("learned: validation RMSE \(scientific(o.rmse)) (normalized \(fixed(o.normalizedRMSE, 4))), "
+                                     + "MSE \(scientific(o.mse)) = \(fixed(o.mse / o.persistenceMSE, 3))× persistence's "
+                                     + "\(scientific(o.persistenceMSE)) (predicting the last value)")
+                           })
         case .classify:
             let name = settings.file ?? "built-in parity task"
             let text = try settings.file.map { try TextFile.read($0) } ?? LabeledSequences.parity(count: 6000, maxLength: 12, seed: 2024)
@@ -99,16 +129,18 @@ extension TrainCommand {
         run.patience = settings.patience
         run.checkpointMetadata = [RunSettings.metadataKey: settings.json]
         run.stopRequested = { Interrupt.caught }
-        run.itemName = settings.task == .lm ? "tokens" : "sequences"
-        run.reportTitle = "elman train\(settings.task == .classify ? " --task classify" : ""): "
-            + "\((settings.file as NSString?)?.lastPathComponent ?? (settings.task == .lm ? "Reber grammar" : "parity"))  H=\(o.hidden) L=\(o.layers)"
-        say("elman train\(settings.task == .classify ? " --task classify" : ""): \(header)")
+        run.itemName = settings.task == .lm ? "tokens" : settings.task == .regress ? "rows" : "sequences"
+        let taskFlag = settings.task == .lm ? "" : " --task \(settings.task.rawValue)"
+        let builtinName = ["lm": "Reber grammar", "classify": "parity", "regress": "Mackey–Glass"][settings.task.rawValue] ?? ""
+        run.reportTitle = "elman train\(taskFlag): \((settings.file as NSString?)?.lastPathComponent ?? builtinName)  H=\(o.hidden) L=\(o.layers)"
+        say("elman train\(taskFlag): \(header)")
         say("model: L=\(config.layers) H=\(config.hiddenSize) \(config.nonlinearity.rawValue)"
             + (settings.task == .classify ? " \(config.head.rawValue) head, loss at each sequence's last step" : "")
-            + ", \(trainer.params.values.count) parameters · " + (settings.task == .lm ? "T=\(o.seq) " : "")
+            + (settings.task == .regress ? " linear head, squared error, standardized columns" : "")
+            + ", \(trainer.params.values.count) parameters · " + (settings.task != .classify ? "T=\(o.seq) " : "")
             + "N=\(o.batch) · \(o.optimizer.rawValue) lr \(o.lr) · clip \(o.clip) · \(o.steps) steps · backend \(Backend.description)")
         if trainer.step > 0 { say("resumed at step \(trainer.step) from \(resumeFrom?.name ?? "")") }
-        let progress = ProgressLine(enabled: !quiet, total: o.steps, unit: settings.task == .lm ? "tok" : "seq")
+        let progress = ProgressLine(enabled: !quiet, total: o.steps, unit: ["lm": "tok", "classify": "seq", "regress": "rows"][settings.task.rawValue] ?? "")
         run.observer = { event in
             switch event {
             case .step(let report, let step, let rate):
@@ -119,9 +151,10 @@ extension TrainCommand {
                 say("step \(step): non-finite loss, gradient or update; step undone, learning rate halved")
             case .validation(let v):
                 progress.clear()
-                var line = "step \(v.step)/\(o.steps)  train \(fixed(v.trainLoss, 4))"
+                var line = "step \(v.step)/\(o.steps)  train \(lossText(v.trainLoss))"
                 if let score = v.score {
-                    line += "  val \(fixed(score.loss, 4))" + (score.accuracy.map { " accuracy \(fixed(100 * $0, 1))%" } ?? "")
+                    line += "  val \(lossText(score.loss))" + (score.accuracy.map { " accuracy \(fixed(100 * $0, 1))%" } ?? "")
+                        + (score.meanSquaredError.map { " mse \(scientific($0))" } ?? "")
                     if v.isBest { line += " (best)" }
                     progress.validation = score.loss
                 }
@@ -140,7 +173,7 @@ extension TrainCommand {
                 + "elman train --resume \(shellQuoted(directory))")
             throw ExitCode(128 + signal)
         }
-        let best = trainer.best.map { "best validation loss \(fixed($0.score.loss, 4)) at step \($0.step)" } ?? "no validation data"
+        let best = trainer.best.map { "best validation loss \(lossText($0.score.loss)) at step \($0.step)" } ?? "no validation data"
         say("done in \(fixed(monotonicSeconds() - start, 1))s: \(best); wrote \(run.modelPath), \(run.checkpointPath), "
             + "\(run.metricsPath), \(run.reportPath)")
         try finish(trainer, run)
@@ -201,3 +234,6 @@ final class ProgressLine {
 func shellQuoted(_ path: String) -> String {
     path.allSatisfy { $0.isLetter || $0.isNumber || "/._-+,:@".contains($0) } ? path : "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
+
+/// A loss with four decimals, or two significant digits below 0.01 (regression losses are small).
+func lossText(_ x: Double) -> String { abs(x) >= 0.01 || x == 0 || !x.isFinite ? fixed(x, 4) : scientific(x) }

@@ -16,6 +16,9 @@ struct RunSettings: Codable, Equatable {
     var patience: Int
     var sampleLength: Int
     var diagnoseEvery: Int?
+    /// --inputs and --targets as given (regress); nil: every column.
+    var inputs: String? = nil
+    var targets: String? = nil
 
     static let metadataKey = "command"
 

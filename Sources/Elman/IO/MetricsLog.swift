@@ -23,6 +23,8 @@ public struct MetricsRecord: Codable, Sendable, Equatable {
     public var itemsPerSecond: Double?
     /// The share of sequences labeled right (a classifier's validations).
     public var accuracy: Double?
+    /// Mean squared error per value in standardized units (a regression's validations).
+    public var meanSquaredError: Double?
     /// A validation that is the best so far (its model is `model.safetensors`).
     public var best: Bool?
 

@@ -26,7 +26,12 @@ final class Stepper {
     }
 
     /// Feeds symbol `token`: every layer's S(t) in `state` (L·H) from S(t−1), then G(t).
-    func step(_ token: Int32, state: inout [Float]) {
+    func step(_ token: Int32, state: inout [Float]) { step(token: token, dense: nil, state: &state) }
+
+    /// Feeds the input vector `x` (1×D).
+    func step(dense x: [Float], state: inout [Float]) { step(token: 0, dense: x, state: &state) }
+
+    private func step(token: Int32, dense: [Float]?, state: inout [Float]) {
         let config = params.config
         params.values.withUnsafeBufferPointer { p in
             state.withUnsafeMutableBufferPointer { s in
@@ -36,7 +41,10 @@ final class Stepper {
                         let w = p.baseAddress! + layout.offset(.recurrentWeights(layer: l))
                         let own = s.baseAddress! + l * h  // S_l(t−1), then S_l(t): 1×H
                         // Z = x·U (+ b) + S(t−1)·W   (Eq. 74); x one-hot below, S_{l−1}(t) above the first layer
-                        if l == 0 {
+                        if l == 0, let dense {  // x: 1×D, U: D×H
+                            for j in 0..<h { z[j] = 0 }
+                            for q in 0..<dense.count { let v = dense[q]; for j in 0..<h { z[j] += v * u[q * h + j] } }
+                        } else if l == 0 {
                             for j in 0..<h { z[j] = u[Int(token) * h + j] }
                         } else {
                             let below = s.baseAddress! + (l - 1) * h

@@ -20,10 +20,15 @@ public struct TrainedModel {
     public let vocabulary: Vocabulary
     /// The class names of a sequence classifier; nil for a language model.
     public let labels: [String]?
+    /// A regression model's columns and their standardization; nil for the others (whose vocabulary is then
+    /// empty).
+    public let columns: RegressionTask.Columns?
     private let stepper: Stepper
 
     /// True for a sequence classifier, false for a language model.
     public var isClassifier: Bool { labels != nil }
+    /// True for a regression (forecasting) model.
+    public var isRegressor: Bool { columns != nil }
     /// The model's sizes, head and nonlinearity.
     public var config: ModelConfig { params.config }
 
@@ -43,6 +48,11 @@ public struct TrainedModel {
 
     /// Checks a model already read; `name` names it in errors.
     public init(file: SafeTensorsFile, name: String) throws {
+        if let columns = try RegressionTask.columns(of: file, name: name) {
+            let params: Parameters<Float> = try ModelFile.parameters(from: file, name: name)
+            try self.init(params: params, columns: columns, name: name)
+            return
+        }
         let labels = try ClassificationTask.labels(of: file, name: name)
         let vocabulary = try Vocabulary.saved(in: file, name: name)
         let params: Parameters<Float> = try ModelFile.parameters(from: file, name: name)
@@ -70,6 +80,21 @@ public struct TrainedModel {
         self.params = params
         self.vocabulary = vocabulary
         self.labels = labels
+        columns = nil
+        stepper = Stepper(params)
+    }
+
+    /// A regression model from parameters in memory; `name` names it in errors.
+    public init(params: Parameters<Float>, columns: RegressionTask.Columns, name: String = "model") throws {
+        let config = params.config
+        guard config.head == .linear, config.inputSize == columns.inputs.count, config.outputSize == columns.targets.count else {
+            throw ElmanError("\(name): a regression model of \(columns.inputs.count) inputs and \(columns.targets.count) targets, but "
+                + "its tensors take \(config.inputSize) inputs to \(config.outputSize) \(config.head.rawValue) outputs")
+        }
+        self.params = params
+        vocabulary = Vocabulary(level: .char, symbols: [])
+        labels = nil
+        self.columns = columns
         stepper = Stepper(params)
     }
 
@@ -80,6 +105,7 @@ public struct TrainedModel {
         params = model.params
         vocabulary = model.vocabulary
         labels = model.labels
+        columns = model.columns
         self.stepper = stepper
     }
 
@@ -92,7 +118,9 @@ public struct TrainedModel {
     /// probabilities of the next symbol, in vocabulary order (``Vocabulary/symbols``); `state` is carried.
     /// Predicting a text in one call equals predicting it symbol by symbol.
     public func predict(_ text: String, state: inout State) throws -> [Float] {
-        guard !isClassifier else { throw ElmanError("predict needs a language model; this is a classifier (use classify)") }
+        guard !isClassifier, !isRegressor else {
+            throw ElmanError("predict needs a language model; this is a \(isClassifier ? "classifier (use classify)" : "regression model (use forecast)")")
+        }
         let ids = try vocabulary.encode(text)
         guard !ids.isEmpty else { throw ElmanError("predict needs at least one symbol; the text is empty") }
         try checkState(state)
@@ -104,7 +132,9 @@ public struct TrainedModel {
     /// random symbol) by sampling softmax(logits / temperature), restricted to the `topK` most likely (0: all).
     /// Returns the generated text only. The same seed always gives the same text, the same as `elman sample --seed`.
     public func generate(prime: String, length: Int, temperature: Double = 1, topK: Int = 0, seed: UInt64 = 1) throws -> String {
-        guard !isClassifier else { throw ElmanError("generate needs a language model; this is a classifier (use classify)") }
+        guard !isClassifier, !isRegressor else {
+            throw ElmanError("generate needs a language model; this is a \(isClassifier ? "classifier (use classify)" : "regression model (use forecast)")")
+        }
         guard length >= 0 else { throw ElmanError("length is \(length); expected ≥ 0") }
         guard temperature > 0, temperature.isFinite else { throw ElmanError("temperature is \(temperature); expected a positive number") }
         guard topK >= 0 else { throw ElmanError("topK is \(topK); expected ≥ 0 (0: all symbols)") }
@@ -126,7 +156,9 @@ public struct TrainedModel {
 
     /// The labels of `sequence` (split into symbols as in training), most likely first, with their probabilities.
     public func classify(_ sequence: String) throws -> [(label: String, probability: Float)] {
-        guard let labels else { throw ElmanError("classify needs a sequence classifier; this is a language model (use predict)") }
+        guard let labels else {
+            throw ElmanError("classify needs a sequence classifier; this is a \(isRegressor ? "regression model (use forecast)" : "language model (use predict)")")
+        }
         let ids = try vocabulary.encode(sequence)
         guard !ids.isEmpty else { throw ElmanError("classify needs at least one symbol; the sequence is empty") }
         var state = initialState()
@@ -136,6 +168,41 @@ public struct TrainedModel {
         return zip(labels, probabilities).map { (label: $0, probability: $1) }
             .enumerated().sorted { $0.element.probability > $1.element.probability || ($0.element.probability == $1.element.probability && $0.offset < $1.offset) }
             .map(\.element)
+    }
+
+    /// Reads `history` (the model's columns, at least one row) to warm the state, then predicts `horizon` steps
+    /// ahead, each prediction fed back as the next input: the target columns of every future step, in the
+    /// series' units. Needs a model whose inputs are all among its targets.
+    public func forecast(history: NumericSeries, horizon: Int) throws -> NumericSeries {
+        guard let columns else { throw ElmanError("forecast needs a regression model; this is a \(isClassifier ? "classifier" : "language model")") }
+        guard history.columns == columns.names else {
+            throw ElmanError("the history has columns \(history.columns.joined(separator: ", ")); the model reads \(columns.names.joined(separator: ", "))")
+        }
+        guard history.steps >= 1 else { throw ElmanError("forecast needs at least one row of history") }
+        guard horizon >= 1 else { throw ElmanError("horizon is \(horizon); expected ≥ 1") }
+        let fedBack = columns.inputs.map { columns.targets.firstIndex(of: $0) }
+        guard fedBack.allSatisfy({ $0 != nil }) else {
+            let missing = columns.inputs.filter { !columns.targets.contains($0) }.map { columns.names[$0] }
+            throw ElmanError("this model reads \(missing.joined(separator: ", ")) but does not predict it, so its forecasts cannot be fed back; "
+                + "train with every input among the targets")
+        }
+        let s = columns.standardization, width = columns.names.count
+        var state = initialState()
+        var x = [Float](repeating: 0, count: columns.inputs.count)
+        for t in 0..<history.steps {
+            for (k, j) in columns.inputs.enumerated() { x[k] = Float(s.standardize(history.values[t * width + j], column: j)) }
+            stepper.step(dense: x, state: &state.values)
+        }
+        var values: [Double] = []
+        values.reserveCapacity(horizon * columns.targets.count)
+        for step in 0..<horizon {
+            let g = stepper.logits
+            for (k, j) in columns.targets.enumerated() { values.append(s.original(Double(g[k]), column: j)) }
+            guard step + 1 < horizon else { break }
+            for (k, target) in fedBack.enumerated() { x[k] = g[target!] }
+            stepper.step(dense: x, state: &state.values)
+        }
+        return NumericSeries(columns: columns.targets.map { columns.names[$0] }, values: values)
     }
 
     private func checkState(_ state: State) throws {

@@ -169,6 +169,7 @@ public final class TrainingRun<Task: TrainingTask> {
                 var record = MetricsRecord(kind: .validation, step: trainer.step, items: trainer.itemsSeen,
                                            wallTime: Date().timeIntervalSince1970, loss: score.loss)
                 record.accuracy = score.accuracy
+                record.meanSquaredError = score.meanSquaredError
                 record.best = isBest
                 try log(record)
             }
@@ -204,6 +205,7 @@ public final class TrainingRun<Task: TrainingTask> {
         if let v = record.gradientNorm { scalars.append(("\(prefix)/gradient_norm", v)) }
         if let v = record.itemsPerSecond { scalars.append(("\(prefix)/\(itemName)_per_second", v)) }
         if let v = record.accuracy { scalars.append(("\(prefix)/accuracy", v)) }
+        if let v = record.meanSquaredError { scalars.append(("\(prefix)/mse", v)) }
         try events?.add(scalars, step: record.step, wallTime: record.wallTime)
     }
 
@@ -212,8 +214,9 @@ public final class TrainingRun<Task: TrainingTask> {
         func points(_ kind: MetricsRecord.Kind) -> [(x: Double, y: Double)] {
             metrics.records.filter { $0.kind == kind && $0.loss.isFinite }.map { (Double($0.items), $0.loss) }
         }
-        let unit = Task.self == ClassificationTask.self ? "sequence" : "token"
-        let plot = LinePlot.svg(title: reportTitle, xLabel: "\(itemName) seen", yLabel: "loss (nats/\(unit))",
+        let yLabel = Task.self == RegressionTask.self ? "loss (½‖G − Y‖² per step, standardized)"
+            : "loss (nats/\(Task.self == ClassificationTask.self ? "sequence" : "token"))"
+        let plot = LinePlot.svg(title: reportTitle, xLabel: "\(itemName) seen", yLabel: yLabel,
                                 series: [.init(name: "train", color: "#1f77b4", points: points(.train)),
                                          .init(name: "validation", color: "#d62728", points: points(.validation))])
         try FileIO.writeAtomically(Array(plot.utf8), to: reportPath)

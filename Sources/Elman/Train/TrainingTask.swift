@@ -32,16 +32,19 @@ public protocol TrainingTask {
 
 /// A model's score on held-out data.
 public struct ValidationScore: Codable, Sendable, Equatable {
-    /// Mean loss in nats: per token for a language model, per sequence for a classifier.
+    /// Mean loss: nats per token for a language model or per sequence for a classifier; ½‖G − Y‖² per step for regression.
     public var loss: Double
     /// Share of sequences whose most likely label is right (classifiers only).
     public var accuracy: Double?
-    /// Tokens or sequences scored.
+    /// Tokens, sequences or steps scored.
     public var items: Int
+    /// Mean squared error per predicted value, in standardized units (regression only).
+    public var meanSquaredError: Double?
 
-    public init(loss: Double, accuracy: Double? = nil, items: Int) {
+    public init(loss: Double, accuracy: Double? = nil, items: Int, meanSquaredError: Double? = nil) {
         self.loss = loss
         self.accuracy = accuracy
         self.items = items
+        self.meanSquaredError = meanSquaredError
     }
 }

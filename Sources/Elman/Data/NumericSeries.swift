@@ -1,0 +1,121 @@
+import Foundation
+import RealModule
+import SwiftCSV
+
+/// A multivariate time series: named columns, one row per time step.
+public struct NumericSeries: Sendable, Equatable {
+    /// The column names, from the CSV header.
+    public var columns: [String]
+    /// Row-major values: step t, column j at t·columns.count + j.
+    public var values: [Double]
+
+    public var steps: Int { columns.isEmpty ? 0 : values.count / columns.count }
+
+    public init(columns: [String], values: [Double]) {
+        self.columns = columns
+        self.values = values
+    }
+
+    /// Column `j` of every step.
+    public func column(_ j: Int) -> [Double] { (0..<steps).map { values[$0 * columns.count + j] } }
+
+    /// Rows `range` as a series of their own.
+    public func rows(_ range: Range<Int>) -> NumericSeries {
+        NumericSeries(columns: columns, values: Array(values[(range.lowerBound * columns.count)..<(range.upperBound * columns.count)]))
+    }
+
+    /// Reads CSV text with a header row (comma, semicolon or tab separated, guessed from the header), one row per
+    /// time step, every cell a finite number. A malformed row is an error that names its line and column.
+    public static func parse(csv text: String, name: String) throws -> NumericSeries {
+        let csv: CSV<Enumerated>
+        do {
+            csv = try CSV<Enumerated>(string: text, loadColumns: false)
+        } catch {
+            throw ElmanError("\(name): not a CSV file: \(error)")
+        }
+        let header = csv.header.map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !header.isEmpty, !header.allSatisfy(\.isEmpty) else {
+            throw ElmanError("\(name): no header row; expected a first line naming the columns, such as 'time,temperature'")
+        }
+        if let blank = header.firstIndex(of: "") {
+            throw ElmanError("\(name):1: column \(blank + 1) has no name; expected a header naming every column")
+        }
+        var values: [Double] = []
+        values.reserveCapacity(csv.rows.count * header.count)
+        for (i, row) in csv.rows.enumerated() where !row.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            let line = i + 2
+            guard row.count <= header.count || row[header.count...].allSatisfy(\.isEmpty) else {
+                throw ElmanError("\(name):\(line): \(row.count) cells; expected \(header.count), one per column of the header")
+            }
+            for (j, cell) in row.prefix(header.count).enumerated() {
+                let text = cell.trimmingCharacters(in: .whitespaces)
+                guard let v = Double(text), v.isFinite else {
+                    throw ElmanError("\(name):\(line): column \(j + 1) ('\(header[j])') is '\(text)'; expected a finite number")
+                }
+                values.append(v)
+            }
+        }
+        let series = NumericSeries(columns: header, values: values)
+        guard series.steps >= 2 else {
+            throw ElmanError("\(name): \(series.steps) data row\(series.steps == 1 ? "" : "s"); expected at least 2 time steps")
+        }
+        return series
+    }
+
+    /// Column indices from a list of names or 1-based numbers separated by commas ("temp,wind" or "1,3").
+    public func columnIndices(_ list: String, option: String) throws -> [Int] {
+        let items = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !items.isEmpty else { throw ElmanError("\(option) is empty; expected column names or numbers") }
+        return try items.map { item in
+            if let j = columns.firstIndex(of: item) { return j }
+            if let k = Int(item), (1...columns.count).contains(k) { return k - 1 }
+            throw ElmanError("\(option): no column '\(item)'; the columns are \(columns.joined(separator: ", ")) (or 1…\(columns.count))")
+        }
+    }
+
+    /// The Mackey–Glass series dx/dt = β·x(t−τ)/(1 + x(t−τ)^10) − γ·x(t) with β = 0.2, γ = 0.1 and τ = 17, the
+    /// classic chaotic benchmark, integrated with fourth-order Runge–Kutta at dt = 0.1 (the delayed term held
+    /// over each step) and sampled once per time unit after a transient of 500; one column, `x`.
+    public static func mackeyGlass(steps: Int, tau: Int = 17) -> NumericSeries {
+        let dt = 0.1, perUnit = 10, delay = tau * perUnit, transient = 500 * perUnit
+        var history = [Double](repeating: 1.2, count: delay + 1)  // x on (−τ, 0], constant
+        var x = 1.2
+        var samples: [Double] = []
+        samples.reserveCapacity(steps)
+        func f(_ x: Double, _ lagged: Double) -> Double { 0.2 * lagged / (1 + Double.pow(lagged, 10)) - 0.1 * x }
+        var i = 0
+        while samples.count < steps {
+            let lagged = history[i % (delay + 1)]
+            let k1 = f(x, lagged), k2 = f(x + dt / 2 * k1, lagged), k3 = f(x + dt / 2 * k2, lagged), k4 = f(x + dt * k3, lagged)
+            history[i % (delay + 1)] = x
+            x += dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+            i += 1
+            if i > transient && i % perUnit == 0 { samples.append(x) }
+        }
+        return NumericSeries(columns: ["x"], values: samples)
+    }
+}
+
+/// Per-column mean and standard deviation, measured on training data and applied to everything the model sees.
+public struct Standardization: Codable, Sendable, Equatable {
+    public var mean: [Double]
+    /// Standard deviations; a constant column gets 1, so it is only centered.
+    public var scale: [Double]
+
+    /// The mean and standard deviation of each column of `series`.
+    public init(of series: NumericSeries) {
+        let c = series.columns.count, n = Double(max(series.steps, 1))
+        mean = (0..<c).map { j in series.column(j).reduce(0, +) / n }
+        scale = (0..<c).map { [mean] j in
+            let m = mean[j]
+            let variance = series.column(j).reduce(0) { $0 + ($1 - m) * ($1 - m) } / n
+            return variance > 0 ? variance.squareRoot() : 1
+        }
+    }
+
+    /// (v − mean) / scale of column `j`.
+    public func standardize(_ v: Double, column j: Int) -> Double { (v - mean[j]) / scale[j] }
+
+    /// The inverse of ``standardize(_:column:)``.
+    public func original(_ z: Double, column j: Int) -> Double { z * scale[j] + mean[j] }
+}

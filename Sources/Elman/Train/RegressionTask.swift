@@ -1,0 +1,206 @@
+import Foundation
+
+/// One-step-ahead prediction of a numeric series: the input columns of step t predict the target columns of
+/// step t + 1 through a linear head with squared error. Columns are standardized with the training rows' mean
+/// and standard deviation (kept in the model); the rows are cut into N contiguous streams read T steps at a time,
+/// the hidden state carried, as for language models.
+public struct RegressionTask: TrainingTask {
+    /// What a regression model keeps to be used alone: the columns it reads and predicts, and their
+    /// standardization.
+    public struct Columns: Codable, Sendable, Equatable {
+        /// Every column of the training file.
+        public var names: [String]
+        /// Indices into `names` of the model's inputs and of what it predicts.
+        public var inputs: [Int]
+        public var targets: [Int]
+        public var standardization: Standardization
+    }
+
+    public let columns: Columns
+    /// Standardized training and validation rows, every column.
+    private let train: [Float], validation: [Float]
+    private let width: Int
+    private var streams = 1, seq = 1, streamLength = 0, position = 0
+    private var hidden: [Float]?
+    private var hiddenShape: [Int] = []
+
+    /// `train` and `validation` share their columns; `inputs` and `targets` index them (default: all of them).
+    public init(train: NumericSeries, validation: NumericSeries, inputs: [Int]? = nil, targets: [Int]? = nil) throws {
+        guard train.steps >= 2 else { throw ElmanError("the training rows are \(train.steps); expected at least 2 time steps") }
+        guard validation.steps == 0 || validation.columns == train.columns else {
+            throw ElmanError("the validation columns (\(validation.columns.joined(separator: ", "))) differ from the training "
+                + "columns (\(train.columns.joined(separator: ", ")))")
+        }
+        let all = Array(train.columns.indices)
+        let standardization = Standardization(of: train)
+        columns = Columns(names: train.columns, inputs: inputs ?? all, targets: targets ?? all, standardization: standardization)
+        width = train.columns.count
+        func standardized(_ s: NumericSeries) -> [Float] {
+            s.values.enumerated().map { Float(standardization.standardize($0.element, column: $0.offset % s.columns.count)) }
+        }
+        self.train = standardized(train)
+        self.validation = standardized(validation)
+    }
+
+    public mutating func prepare(for options: TrainingOptions) throws -> ModelConfig {
+        let rows = train.count / width
+        streamLength = (rows - 1) / options.batch  // each stream also reads one more row, for the last target
+        guard streamLength >= options.seq else {
+            throw ElmanError("the series has \(rows) training rows; \(options.batch) streams of \(options.seq) steps need at least "
+                + "\(options.batch * options.seq + 1) (lower batch or seq)", parameters: ["batch", "seq"])
+        }
+        streams = options.batch
+        seq = options.seq
+        hiddenShape = [options.layers, options.batch, options.hidden]
+        return ModelConfig(inputSize: columns.inputs.count, hiddenSize: options.hidden, outputSize: columns.targets.count,
+                           layers: options.layers, head: .linear, nonlinearity: options.nonlinearity)
+    }
+
+    public var longestSequence: Int { seq }
+
+    public mutating func nextBatch() -> Batch<Float> {
+        if position + seq > streamLength {
+            position = 0
+            hidden = nil
+        }
+        let d = columns.inputs.count, c = columns.targets.count
+        var x = [Float](repeating: 0, count: seq * streams * d), y = [Float](repeating: 0, count: seq * streams * c)
+        for t in 0..<seq {
+            for n in 0..<streams {
+                let row = n * streamLength + position + t, cell = t * streams + n
+                for (k, j) in columns.inputs.enumerated() { x[cell * d + k] = train[row * width + j] }
+                for (k, j) in columns.targets.enumerated() { y[cell * c + k] = train[(row + 1) * width + j] }
+            }
+        }
+        position += seq
+        return Batch(steps: seq, size: streams, inputs: .dense(x), targets: .values(y), initialState: hidden)
+    }
+
+    public mutating func finishStep(finalState: [Float]?) { hidden = finalState }
+
+    /// The validation rows as one stream from a zero state, every step's one-step-ahead prediction: the loss
+    /// (½‖·‖² per step, as in training) and the mean squared error per value, in standardized units.
+    public func validate(_ params: Parameters<Float>) throws -> ValidationScore? {
+        guard validation.count >= 2 * width else { return nil }
+        let errors = try Self.oneStepErrors(params, rows: validation, columns: columns)
+        let count = errors.count / columns.targets.count
+        let squares = errors.reduce(0) { $0 + $1 * $1 }
+        var score = ValidationScore(loss: 0.5 * squares / Double(count), items: count)
+        score.meanSquaredError = squares / Double(errors.count)
+        return score
+    }
+
+    /// Prediction minus truth, in standardized units, of every target at every step t + 1 of `rows` (standardized,
+    /// every column) from steps 1…t, one stream from a zero state.
+    static func oneStepErrors(_ params: Parameters<Float>, rows: [Float], columns: Columns, chunk: Int = 256) throws -> [Double] {
+        let width = columns.names.count, steps = rows.count / width - 1
+        let d = columns.inputs.count, c = columns.targets.count
+        let engine = try Engine<Float>(config: params.config)
+        var errors: [Double] = []
+        errors.reserveCapacity(steps * c)
+        var state: [Float]?
+        var start = 0
+        while start < steps {
+            let t = min(chunk, steps - start)
+            var x = [Float](repeating: 0, count: t * d)
+            for s in 0..<t { for (k, j) in columns.inputs.enumerated() { x[s * d + k] = rows[(start + s) * width + j] } }
+            let (g, final) = try engine.logits(params, inputs: .dense(x), steps: t, size: 1, initialState: state)
+            for s in 0..<t {
+                for (k, j) in columns.targets.enumerated() { errors.append(Double(g[s * c + k]) - Double(rows[(start + s + 1) * width + j])) }
+            }
+            state = final
+            start += t
+        }
+        return errors
+    }
+
+    public var modelMetadata: [String: String] { ["task": "regress", "columns": ModelFile.encodeJSON(columns)] }
+
+    private struct Position: Codable { var position: Int }
+
+    public func save(into file: inout SafeTensorsFile) {
+        file.metadata["data"] = ModelFile.encodeJSON(Position(position: position))
+        if let hidden { file.tensors["state.hidden"] = SafeTensor(shape: hiddenShape, values: hidden) }
+    }
+
+    public mutating func restore(from file: SafeTensorsFile, name: String) throws {
+        func fail(_ what: String) -> ElmanError { ElmanError("\(name): cannot resume: \(what)") }
+        guard let saved = try Self.columns(of: file, name: name), saved.names == columns.names, saved.inputs == columns.inputs,
+              saved.targets == columns.targets else {
+            throw fail("its columns do not match this data's; resume on the same series")
+        }
+        guard let json = file.metadata["data"], let p = try? JSONDecoder().decode(Position.self, from: Data(json.utf8)),
+              (0...streamLength).contains(p.position) else {
+            throw fail("no valid data position in its metadata (is it a regression run's last.safetensors on the same data?)")
+        }
+        position = p.position
+        if let h = file.tensors["state.hidden"] {
+            guard h.shape == hiddenShape, h.dtype.isFloatingPoint else { throw fail("state.hidden has shape \(h.shape), expected \(hiddenShape)") }
+            hidden = h.values(as: Float.self)
+        } else {
+            hidden = nil
+        }
+    }
+
+    /// The columns of a regression model's file; nil for other models.
+    public static func columns(of file: SafeTensorsFile, name: String) throws -> Columns? {
+        guard file.metadata["task"] == "regress" else { return nil }
+        guard let json = file.metadata["columns"], let columns = try? JSONDecoder().decode(Columns.self, from: Data(json.utf8)),
+              !columns.inputs.isEmpty, !columns.targets.isEmpty,
+              (columns.inputs + columns.targets).allSatisfy({ columns.names.indices.contains($0) }),
+              columns.standardization.mean.count == columns.names.count, columns.standardization.scale.count == columns.names.count,
+              columns.standardization.scale.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw ElmanError("\(name): a regression model without valid 'columns' in its metadata")
+        }
+        return columns
+    }
+}
+
+/// How well a regression model predicts a series one step ahead, in the series' own units, beside the
+/// persistence baseline (predicting that each target keeps its last value).
+public struct RegressionReport: Sendable, Encodable {
+    public struct Errors: Sendable, Encodable {
+        public var mse: Double, rmse: Double, mae: Double
+        /// The persistence baseline's mean squared error.
+        public var persistenceMSE: Double
+        /// RMSE divided by the standard deviation of the truth.
+        public var normalizedRMSE: Double
+    }
+    /// Predictions scored (steps × targets).
+    public var predictions: Int
+    public var overall: Errors
+    /// Per target column, by name.
+    public var columns: [String: Errors]
+
+    /// Scores `params` on `series` (the model's columns) as one stream from a zero state.
+    public static func measure(_ params: Parameters<Float>, columns: RegressionTask.Columns, on series: NumericSeries) throws -> RegressionReport {
+        guard series.columns == columns.names else {
+            throw ElmanError("the series has columns \(series.columns.joined(separator: ", ")); the model reads \(columns.names.joined(separator: ", "))")
+        }
+        guard series.steps >= 2 else { throw ElmanError("the series has \(series.steps) rows; expected at least 2") }
+        let s = columns.standardization, width = columns.names.count
+        let rows = series.values.enumerated().map { Float(s.standardize($0.element, column: $0.offset % width)) }
+        let errors = try RegressionTask.oneStepErrors(params, rows: rows, columns: columns)
+        let c = columns.targets.count, steps = series.steps - 1
+        func summary(_ ks: [Int]) -> Errors {
+            var se = 0.0, ae = 0.0, pe = 0.0, truth: [Double] = []
+            for t in 0..<steps {
+                for k in ks {
+                    let j = columns.targets[k], e = errors[t * c + k] * s.scale[j]
+                    se += e * e
+                    ae += abs(e)
+                    let last = series.values[t * width + j], next = series.values[(t + 1) * width + j]
+                    pe += (next - last) * (next - last)
+                    truth.append(next)
+                }
+            }
+            let n = Double(steps * ks.count), mean = truth.reduce(0, +) / n
+            let sd = (truth.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n).squareRoot()
+            let rmse = (se / n).squareRoot()
+            return Errors(mse: se / n, rmse: rmse, mae: ae / n, persistenceMSE: pe / n, normalizedRMSE: sd > 0 ? rmse / sd : .infinity)
+        }
+        var perColumn: [String: Errors] = [:]
+        for k in 0..<c { perColumn[columns.names[columns.targets[k]]] = summary([k]) }
+        return RegressionReport(predictions: steps * c, overall: summary(Array(0..<c)), columns: perColumn)
+    }
+}
