@@ -118,6 +118,27 @@ wait $pid
 rc=$?
 check "second SIGINT exits 130 (got $rc)" [ $rc -eq 130 ]
 
+# Numeric series: the built-in Mackey–Glass run beats persistence; eval and forecast read CSV; bad cells are named.
+"$elman" train --task regress --steps 300 --quiet --out "$tmp/mg" >"$tmp/mg.log"
+ratio=$(grep -o '= [0-9.]*× persistence' "$tmp/mg.log" | grep -o '[0-9.]*')
+check "regress beats persistence (MSE ${ratio}× of it)" python3 -c "import sys; sys.exit(0 if float('${ratio:-9}') < 0.5 else 1)"
+python3 bench/make_series.py "$tmp/series"
+head -301 "$tmp/series/mackey_glass.csv" >"$tmp/mg-history.csv"
+"$elman" eval "$tmp/mg" "$tmp/mg-history.csv" --json >"$tmp/mg-eval.json"
+check "eval of a regression model reports MSE and persistence" grep -q '"persistence_mse"' "$tmp/mg-eval.json"
+"$elman" forecast "$tmp/mg" "$tmp/mg-history.csv" --horizon 7 --svg "$tmp/mg.svg" >"$tmp/mg-forecast.csv"
+check "forecast prints a header and 7 rows" [ "$(wc -l <"$tmp/mg-forecast.csv")" -eq 8 -a "$(head -1 "$tmp/mg-forecast.csv")" = x ]
+check "forecast --svg" grep -q "<polyline" "$tmp/mg.svg"
+printf 'x,y\n1,2\n3,oops\n' >"$tmp/bad.csv"
+expect_error "a bad CSV cell" "bad.csv:3: column 2 ('y') is 'oops'; expected a finite number" \
+    "$elman" train --task regress "$tmp/bad.csv" --out "$tmp/m"
+expect_error "--level for regress" "--level is for text" "$elman" train --task regress --level word
+expect_error "--targets for a language model" "--targets chooses columns of a CSV series" "$elman" train --targets x
+expect_error "forecast with a language model" "forecast needs a model from elman train --task regress" \
+    "$elman" forecast "$tmp/straight" "$tmp/mg-history.csv" --horizon 3
+expect_error "an unknown column" "--inputs: no column 'wind'; the columns are x" \
+    "$elman" train --task regress "$tmp/series/mackey_glass.csv" --inputs wind --out "$tmp/m"
+
 # Flags that contradict each other or do not apply to the task are refused by name.
 expect_error "--steps with --epochs" "--steps and --epochs both set the run's length" "$elman" train --steps 10 --epochs 1
 expect_error "--val-fraction with --val-file" "--val-fraction and --val-file" "$elman" train --val-fraction 0.2 --val-file x
@@ -196,7 +217,7 @@ expect_error "diagnose without the model's text" "was not trained on the built-i
 # Help: every default shown, in one form ("(default: …)"), the data-dependent ones with their cases.
 help=$("$elman" train --help 2>&1 | tr -s ' \n' ' ')
 check "help: one form of default" [ -z "$(grep -oE '\(default [^:]' <<<"$help")" ]
-for want in "default: 128; 48 on the built-in" "default: 64; 32 on the built-in" "default: 32)" "default: 1000; 2000" \
+for want in "default: 128; 48 on the built-in" "default: 64; 32 on the built-in" "default: 32; 16 for regress)" "default: 1000; 2000" \
     "default: 0.002; 0.01" "default: a tenth of the steps" "default: 120)"; do
     check "help shows '$want'" grep -qF "$want" <<<"$help"
 done
