@@ -44,10 +44,18 @@ def main():
           f" + nn.Linear({hidden}, {fc.out_features})")
 
     rng = np.random.default_rng(0)
-    inputs = rng.integers(0, vocab, size=(a.steps, a.batch)).astype(np.int64)
-    out, _ = rnn(torch.nn.functional.one_hot(torch.from_numpy(inputs), vocab).float())
-    sigmoid = meta.get("head", "softmax" if fc.out_features > 1 else "sigmoid") == "sigmoid"
-    if sigmoid:  # a two-label classifier: one logit, binary cross-entropy against 0/1 targets
+    head = meta.get("head", "softmax" if fc.out_features > 1 else "sigmoid")
+    sigmoid = head == "sigmoid"
+    if head == "linear":  # a regression model reads real vectors
+        inputs = rng.standard_normal(size=(a.steps, a.batch, vocab)).astype(np.float32)
+        out, _ = rnn(torch.from_numpy(inputs))
+    else:
+        inputs = rng.integers(0, vocab, size=(a.steps, a.batch)).astype(np.int64)
+        out, _ = rnn(torch.nn.functional.one_hot(torch.from_numpy(inputs), vocab).float())
+    if head == "linear":  # squared error ½‖G − Y‖², summed
+        targets = rng.standard_normal(size=(a.steps, a.batch, fc.out_features)).astype(np.float32)
+        loss = 0.5 * ((fc(out) - torch.from_numpy(targets)) ** 2).sum()
+    elif sigmoid:  # a two-label classifier: one logit, binary cross-entropy against 0/1 targets
         targets = rng.integers(0, 2, size=(a.steps, a.batch)).astype(np.float32)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(
             fc(out)[..., 0], torch.from_numpy(targets), reduction="sum")
@@ -76,7 +84,7 @@ def main():
         print(f"  {k:18s} max rel. difference {e:.2e}")
     if max(worst.values()) > 1e-4:
         sys.exit("FAILED: PyTorch and Elman disagree")
-    print(f"PyTorch and elman agree ({'sigmoid' if sigmoid else 'softmax'} head): loss {loss.item():.6f} on "
+    print(f"PyTorch and elman agree ({head} head): loss {loss.item():.6f} on "
           f"{a.steps}×{a.batch} tokens, every gradient within 1e-4")
 
 

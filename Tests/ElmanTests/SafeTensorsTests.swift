@@ -102,18 +102,30 @@ import Testing
         #expect(file.tensors["fc.weight"]?.shape == [4, 3])  // Vᵀ: C×H
         let u = params.matrix(.inputWeights(layer: 0))!
         #expect(file.tensors["rnn.weight_ih_l0"]?.doubles() == u.transposed.storage)
-        #expect(file.tensors["rnn.bias_hh_l0"]?.doubles() == [0, 0, 0])
+        #expect(file.tensors["rnn.bias_ih_l0"]?.doubles() == params.matrix(.inputBias(layer: 0))!.storage)
+        #expect(file.tensors["rnn.bias_hh_l0"]?.doubles() == params.matrix(.hiddenBias(layer: 0))!.storage)
         let back: Parameters<Double> = try ModelFile.parameters(from: try SafeTensorsFile.parse(file.serialized(), name: "m"), name: "m")
         #expect(back == params)
     }
 
-    @Test func loadingAddsTheTwoBiasHalves() throws {
+    /// nn.RNN's two bias vectors stay two parameters, and the recurrence adds them: a model with b_ih = 1, 2 and
+    /// b_hh = 10, 20 computes what one with b_ih = 11, 22 and b_hh = 0 computes.
+    @Test func theTwoBiasHalvesLoadApartAndAddUp() throws {
         let config = ModelConfig(inputSize: 2, hiddenSize: 2, outputSize: 2)
-        var file = ModelFile.file(Parameters<Float>(config: config))
+        var g = SeededGenerator(seed: 3)
+        var file = ModelFile.file(Parameters<Float>(config: config, generator: &g))
         file.tensors["rnn.bias_ih_l0"] = SafeTensor(shape: [2], values: [Float(1), 2])
         file.tensors["rnn.bias_hh_l0"] = SafeTensor(shape: [2], values: [Float(10), 20])
         let p: Parameters<Float> = try ModelFile.parameters(from: file, name: "m")
-        #expect(p.matrix(.hiddenBias(layer: 0))?.storage == [11, 22])
+        #expect(p.matrix(.inputBias(layer: 0))?.storage == [1, 2])
+        #expect(p.matrix(.hiddenBias(layer: 0))?.storage == [10, 20])
+        file.tensors["rnn.bias_ih_l0"] = SafeTensor(shape: [2], values: [Float(11), 22])
+        file.tensors["rnn.bias_hh_l0"] = SafeTensor(shape: [2], values: [Float(0), 0])
+        let folded: Parameters<Float> = try ModelFile.parameters(from: file, name: "m")
+        let engine = try Engine<Float>(config: config)
+        let a = try engine.logits(p, inputs: .tokens([0, 1, 1]), steps: 3, size: 1).logits
+        let b = try engine.logits(folded, inputs: .tokens([0, 1, 1]), steps: 3, size: 1).logits
+        #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-5 })
     }
 
     @Test func inferenceOfTheConfigAndItsErrors() throws {

@@ -185,6 +185,7 @@ import Testing
             }
         }
         #expect(ortho.matrix(.hiddenBias(layer: 0))!.storage.allSatisfy { $0 == 0 })
+        #expect(ortho.matrix(.inputBias(layer: 0))!.storage.allSatisfy { $0 == 0 })
         let xavier: Parameters<Double> = Initialization.xavier.parameters(config, generator: &g)
         let v = xavier.matrix(.outputWeights)!.storage  // H×C: bound √(6/15)
         #expect(v.allSatisfy { abs($0) <= (6.0 / 15).squareRoot() } && v.contains { abs($0) > 0.4 })
@@ -282,7 +283,7 @@ import Testing
         let trainer = try Trainer(options: Self.explodingOptions(), labels: data.labels, vocabulary: data.vocabulary,
                                             train: data.examples)
         var rejected = 0
-        for _ in 0..<10 {
+        for _ in 0..<40 {
             let before = trainer.params.values
             let accepted = try trainer.trainStep().accepted
             if !accepted {

@@ -2,7 +2,8 @@
 package enum GradientCheck {
     /// The default step h of ``numericalGradient(at:step:_:)``.
     public static let defaultStep = 1e-3
-    /// The default absolute floor of ``relativeError(_:_:floor:)``.
+    /// The default absolute floor of ``relativeError(_:_:floor:)`` (``check(_:_:reduction:step:floor:claimed:)``
+    /// multiplies it by the loss when the loss exceeds 1).
     public static let defaultFloor = 1e-6
 
     /// ∂f/∂x_i for every i by the fourth-order central difference
@@ -61,6 +62,9 @@ package enum GradientCheck {
             probe.values = values
             return (try? engine.evaluate(probe, batch, reduction: reduction).loss) ?? .nan
         }
+        // The stencil's rounding error is about ε·|L|/h, so the floor under which an element counts as zero grows
+        // with the loss: for losses up to 1 it is `floor`.
+        let floor = floor * max(1, abs(loss(params.values)))
         return params.layout.entries.map { e in
             let range = e.offset..<(e.offset + e.count)
             var report = TensorReport(name: e.id.shortName, count: e.count, maxRelativeError: 0,

@@ -7,7 +7,7 @@ import Foundation
 /// |---|---|---|---|
 /// | U_l | D×H | `rnn.weight_ih_l{l}` = Uᵀ | H×D |
 /// | W_l | H×H | `rnn.weight_hh_l{l}` = Wᵀ | H×H |
-/// | b_l | H | `rnn.bias_ih_l{l}` + `rnn.bias_hh_l{l}` | H, H |
+/// | bi_l, b_l (b = bi + b) | H | `rnn.bias_ih_l{l}`, `rnn.bias_hh_l{l}` | H |
 /// | V | H×C | `fc.weight` = Vᵀ | C×H |
 /// | c | C | `fc.bias` | C |
 package enum ModelFile {
@@ -33,16 +33,13 @@ package enum ModelFile {
         return SafeTensorsFile(tensors: tensors(params), metadata: meta)
     }
 
-    /// Every parameter under its PyTorch name and layout. b goes into `bias_ih`; `bias_hh` is zero.
+    /// Every parameter under its PyTorch name and layout.
     public static func tensors<T: ElmanFloat>(_ params: Parameters<T>) -> [String: SafeTensor] {
         var out: [String: SafeTensor] = [:]
         for (id, name) in names(params.config) {
             guard let m = params.matrix(id) else { continue }
             switch id {
-            case .hiddenBias(let l):
-                out[name] = SafeTensor(shape: [m.cols], values: m.storage)
-                out[biasHH(l)] = SafeTensor(shape: [m.cols], values: [T](repeating: 0, count: m.cols))
-            case .outputBias:
+            case .inputBias, .hiddenBias, .outputBias:
                 out[name] = SafeTensor(shape: [m.cols], values: m.storage)
             default:
                 let t = m.transposed
@@ -52,13 +49,14 @@ package enum ModelFile {
         return out
     }
 
-    /// The PyTorch name of each parameter (for biases: the `bias_ih` half).
+    /// The PyTorch name of each parameter.
     public static func names(_ config: ModelConfig) -> [(ParameterID, String)] {
         ParameterLayout(config).entries.map { e in
             switch e.id {
             case .inputWeights(let l): return (e.id, weightIH(l))
             case .recurrentWeights(let l): return (e.id, weightHH(l))
-            case .hiddenBias(let l): return (e.id, biasIH(l))
+            case .inputBias(let l): return (e.id, biasIH(l))
+            case .hiddenBias(let l): return (e.id, biasHH(l))
             case .outputWeights: return (e.id, fcWeight)
             case .outputBias: return (e.id, fcBias)
             }
@@ -176,12 +174,7 @@ package enum ModelFile {
             guard let e = params.layout.entry(id) else { continue }
             var m = Matrix<T>(rows: e.rows, cols: e.cols)
             switch id {
-            case .hiddenBias(let l):
-                for part in [tensorName, biasHH(l)] {
-                    guard let t = file.tensors[part] else { continue }
-                    m = m + Matrix(rows: 1, cols: e.cols, storage: t.values(as: T.self))
-                }
-            case .outputBias:
+            case .inputBias, .hiddenBias, .outputBias:
                 if let t = file.tensors[tensorName] { m = Matrix(rows: 1, cols: e.cols, storage: t.values(as: T.self)) }
             default:
                 guard let t = file.tensors[tensorName] else { throw ElmanError("\(name): missing tensor '\(tensorName)'") }
@@ -195,15 +188,11 @@ package enum ModelFile {
         return params
     }
 
-    /// The gradient under the names `file` uses, each in its own shape: both bias halves get ∂L/∂b.
+    /// The gradient under the names `file` uses, each in its own shape.
     public static func gradientTensors<T: ElmanFloat>(_ gradient: Parameters<T>, namedAs file: SafeTensorsFile)
         -> [String: SafeTensor]
     {
-        var all = tensors(gradient)
-        for l in 0..<gradient.config.layers {
-            if let b = all[biasIH(l)] { all[biasHH(l)] = b }
-        }
-        return all.filter { file.tensors[$0.key] != nil }
+        tensors(gradient).filter { file.tensors[$0.key] != nil }
     }
 
     static func encodeJSON<V: Encodable>(_ value: V) -> String {

@@ -52,8 +52,9 @@ final class Stepper {
                             for q in 0..<h { let x = below[q]; for j in 0..<h { z[j] += x * u[q * h + j] } }
                         }
                         if config.bias {
-                            let b = p.baseAddress! + layout.offset(.hiddenBias(layer: l))
-                            for j in 0..<h { z[j] += b[j] }
+                            let bi = p.baseAddress! + layout.offset(.inputBias(layer: l))
+                            let bh = p.baseAddress! + layout.offset(.hiddenBias(layer: l))
+                            for j in 0..<h { z[j] += bi[j] + bh[j] }
                         }
                         for q in 0..<h { let x = own[q]; for j in 0..<h { z[j] += x * w[q * h + j] } }  // S: 1×H, W: H×H
                         // S(t) = f(Z)   (Eq. 75)

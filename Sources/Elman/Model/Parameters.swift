@@ -4,7 +4,10 @@ public enum ParameterID: Hashable, Sendable {
     case inputWeights(layer: Int)
     /// W of layer l: H×H.
     case recurrentWeights(layer: Int)
-    /// b of layer l: H.
+    /// b_ih of layer l: H. nn.RNN's two bias vectors are both parameters, as in PyTorch: the recurrence adds
+    /// b = b_ih + b_hh, and each half gets ∂L/∂b, so the sum trains as it does in `nn.RNN`.
+    case inputBias(layer: Int)
+    /// b_hh of layer l: H.
     case hiddenBias(layer: Int)
     /// V: H×C.
     case outputWeights
@@ -16,6 +19,7 @@ public enum ParameterID: Hashable, Sendable {
         switch self {
         case .inputWeights(let l): return "U_l\(l)"
         case .recurrentWeights(let l): return "W_l\(l)"
+        case .inputBias(let l): return "bi_l\(l)"
         case .hiddenBias(let l): return "b_l\(l)"
         case .outputWeights: return "V"
         case .outputBias: return "c"
@@ -47,7 +51,10 @@ public struct ParameterLayout: Equatable, Sendable {
         for l in 0..<config.layers {
             add(.inputWeights(layer: l), config.inputWidth(layer: l), h)
             add(.recurrentWeights(layer: l), h, h)
-            if config.bias { add(.hiddenBias(layer: l), 1, h) }
+            if config.bias {
+                add(.inputBias(layer: l), 1, h)
+                add(.hiddenBias(layer: l), 1, h)
+            }
         }
         add(.outputWeights, h, config.outputSize)
         if config.bias { add(.outputBias, 1, config.outputSize) }

@@ -40,6 +40,8 @@ final class Workspace<T: ElmanFloat> {
     let dense: Buffer<T>
     /// Wᵀ of the layer being swept backward: H×H, so that each backward step is a plain (NN) product.
     let transposedW: Buffer<T>
+    /// b = b_ih + b_hh of the layer being run forward: H.
+    let biasSum: Buffer<T>
 
     init(config: ModelConfig, steps: Int, size: Int, denseInput: Bool) {
         self.steps = steps
@@ -56,6 +58,7 @@ final class Workspace<T: ElmanFloat> {
         realTargets = Buffer(count: config.head == .sigmoid ? cells : config.head == .linear ? cells * config.outputSize : 0)
         dense = Buffer(count: denseInput ? cells * config.inputSize : 0)
         transposedW = Buffer(count: h * h)
+        biasSum = Buffer(count: config.bias ? h : 0)
     }
 
     func fits(steps: Int, size: Int, denseInput: Bool) -> Bool {

@@ -28,7 +28,7 @@ public enum Initialization: String, Sendable, Codable, CaseIterable {
             case (.orthogonal, .recurrentWeights):
                 p.setMatrix(entry.id, Matrix(rows: entry.rows, cols: entry.cols,
                                              storage: Self.orthogonal(entry.rows, &g).map { T($0) }))
-            case (_, .hiddenBias), (_, .outputBias):
+            case (_, .inputBias), (_, .hiddenBias), (_, .outputBias):
                 for i in range { p.values[i] = 0 }
             default:  // Xavier for every other matrix
                 let bound = (6 / Double(entry.rows + entry.cols)).squareRoot()

@@ -72,7 +72,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public func estimatedTrainingBytes(inputSize d: Int, outputSize c: Int, steps t: Int? = nil) -> Double {
         let h = Double(hidden), l = Double(layers), d = Double(d), c = Double(c)
         let t = Double(t ?? seq), n = Double(batch)
-        let parameters = d * h + h * h + h + (l - 1) * (2 * h * h + h) + h * c + c
+        let parameters = d * h + h * h + 2 * h + (l - 1) * (2 * h * h + 2 * h) + h * c + c
         let activations = l * (t + 1) * n * h + t * n * h * (layers > 1 ? 2 : 1) + t * n * (c + 3) + h * h
         return 4 * (4 * parameters + activations)
     }

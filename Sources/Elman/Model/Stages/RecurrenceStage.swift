@@ -10,7 +10,11 @@ struct RecurrenceStage<T: ElmanFloat> {
     /// Eq. 75: S(t) = f(Z(t)).
     func forward(layer l: Int, _ p: UnsafePointer<T>, _ ws: Workspace<T>, input: Recurrence.Input<T>) {
         var input = input
-        if config.bias { input.bias = p + layout.offset(.hiddenBias(layer: l)) }
+        if config.bias {  // b = b_ih + b_hh: H
+            let bi = p + layout.offset(.inputBias(layer: l)), bh = p + layout.offset(.hiddenBias(layer: l)), b = ws.biasSum.pointer
+            for j in 0..<config.hiddenSize { b[j] = bi[j] + bh[j] }
+            input.bias = UnsafePointer(b)
+        }
         Recurrence.forward(config.nonlinearity, states: ws.states[l].pointer, w: p + layout.offset(.recurrentWeights(layer: l)),
                            steps: ws.steps, rows: ws.size, hidden: config.hiddenSize, input: input)
     }
@@ -29,7 +33,7 @@ struct RecurrenceStage<T: ElmanFloat> {
                             rows: ws.size, hidden: h)
     }
 
-    /// dW += S(0..T−1)ᵀ·δ(1..T) and db += Σ_t,n δ(t), over all steps in one product.
+    /// dW += S(0..T−1)ᵀ·δ(1..T), and each bias half += Σ_t,n δ(t), over all steps in one product.
     ///
     /// Eq. 112: ∂L/∂W = Σ_t S(t−1)ᵀ·δ(t).
     func weightGradients(layer l: Int, _ grad: UnsafeMutablePointer<T>, _ ws: Workspace<T>, dZ: UnsafePointer<T>) {
@@ -37,6 +41,9 @@ struct RecurrenceStage<T: ElmanFloat> {
         // S(0..T−1)ᵀ: H×T·N, dZ: T·N×H
         T.gemm(.transposed, .none, m: h, n: h, k: rows, alpha: 1, a: ws.states[l].pointer, lda: h, b: dZ, ldb: h, beta: 1,
                c: grad + layout.offset(.recurrentWeights(layer: l)), ldc: h)
-        if config.bias { T.accumulateColumnSums(dZ, rows: rows, cols: h, into: grad + layout.offset(.hiddenBias(layer: l))) }
+        if config.bias {  // ∂L/∂b_ih = ∂L/∂b_hh = Σ_t,n δ(t)
+            T.accumulateColumnSums(dZ, rows: rows, cols: h, into: grad + layout.offset(.hiddenBias(layer: l)))
+            T.accumulateColumnSums(dZ, rows: rows, cols: h, into: grad + layout.offset(.inputBias(layer: l)))
+        }
     }
 }
