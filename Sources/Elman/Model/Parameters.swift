@@ -14,7 +14,7 @@ public enum ParameterID: Hashable, Sendable {
     /// c: C.
     case outputBias
 
-    /// Short name used in tables: U_l0, W_l0, b_l0, V, c.
+    /// Short name used in tables: U_l0, W_l0, bi_l0, b_l0, V, c.
     public var shortName: String {
         switch self {
         case .inputWeights(let l): return "U_l\(l)"
@@ -114,7 +114,7 @@ public struct Parameters<T: ElmanFloat>: Equatable, Sendable {
 }
 
 extension Parameters {
-    /// ‖·‖₂ of each tensor, in layout order, under its short name (U_l0, W_l0, b_l0, V, c).
+    /// ‖·‖₂ of each tensor, in layout order, under its short name (U_l0, W_l0, bi_l0, b_l0, V, c).
     public func tensorNorms() -> [(name: String, norm: Double)] {
         values.withUnsafeBufferPointer { all in
             layout.entries.map { e in

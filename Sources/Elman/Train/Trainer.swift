@@ -13,7 +13,7 @@ public struct StepReport: Sendable {
     public var learningRate: Double
     /// Tokens (language model) or sequences (classifier) the step consumed.
     public var items: Int
-    /// ‖∂L/∂θ‖ of each parameter tensor before clipping, in layout order (U_l0, W_l0, b_l0, …, V, c);
+    /// ‖∂L/∂θ‖ of each parameter tensor before clipping, in layout order (U_l0, W_l0, bi_l0, b_l0, …, V, c);
     /// empty unless the trainer's `recordsParameterNorms` is set.
     public var parameterNorms: [(name: String, norm: Double)] = []
 }
