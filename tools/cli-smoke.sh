@@ -139,6 +139,18 @@ expect_error "forecast with a language model" "forecast needs a model from elman
 expect_error "an unknown column" "--inputs: no column 'wind'; the columns are x" \
     "$elman" train --task regress "$tmp/series/mackey_glass.csv" --inputs wind --out "$tmp/m"
 
+# Labeled text as people hand it over: CRLF, a header line, sorted by label; eval's confusion matrix.
+{ printf 'label\ttext\r\n'; for i in $(seq 1 40); do printf 'even\t%s\r\n' "$(printf '%*s' $((i % 5 + 1)) '' | tr ' ' 0)"; done
+  for i in $(seq 1 40); do printf 'odd\t1%s\r\n' "$(printf '%*s' $((i % 4)) '' | tr ' ' 0)"; done; } >"$tmp/sorted.tsv"
+"$elman" train --task classify "$tmp/sorted.tsv" --steps 30 --hidden 8 --out "$tmp/sorted" >"$tmp/sorted.log" 2>&1
+check "a header line is detected" grep -q "line 1 ('label<TAB>text') read as a header" "$tmp/sorted.log"
+check "CRLF lines and a stratified split: 72 train / 8 validation" grep -q "72 train / 8 validation sequences" "$tmp/sorted.log"
+"$elman" eval "$tmp/sorted" "$tmp/sorted.tsv" --json >"$tmp/sorted.json"
+check "eval reports a confusion matrix and per-label recall" grep -q '"confusion":\[\[' "$tmp/sorted.json"
+printf 'hi' >"$tmp/hi.txt"
+"$elman" train "$tmp/hi.txt" --steps 1 --seq 1 --batch 1 --hidden 2 --val-fraction 0 --quiet --sample-length 0 --out "$tmp/hi" 2>/dev/null
+check "eval of 'hi' counts one prediction" grep -q "2 tokens, 1 prediction ·" <<<"$("$elman" eval "$tmp/hi" "$tmp/hi.txt" 2>&1)"
+
 # Flags that contradict each other or do not apply to the task are refused by name.
 expect_error "--steps with --epochs" "--steps and --epochs both set the run's length" "$elman" train --steps 10 --epochs 1
 expect_error "--val-fraction with --val-file" "--val-fraction and --val-file" "$elman" train --val-fraction 0.2 --val-file x

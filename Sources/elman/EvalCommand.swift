@@ -20,15 +20,16 @@ struct EvalCommand: ParsableCommand {
         do { tokens = try vocabulary.encode(try Corpus.read(file, level: vocabulary.level)) } catch let e as ElmanError {
             throw ElmanError(e.message.contains("not in the model's vocabulary") ? "\(file): \(e.message)" : e.message)
         }
-        guard let loss = try LanguageModelTask.evaluate(params, tokens: tokens, batch: 32, seq: 64)?.loss else {
-            throw ElmanError("\(file): needs at least 2 tokens")
+        guard let score = try LanguageModelTask.evaluate(params, tokens: tokens, batch: 32, seq: 64) else {
+            throw ElmanError("\(file): \(tokens.count) token\(tokens.count == 1 ? "" : "s"); needs at least 2 (one prediction)")
         }
-        let perplexity = Double.exp(loss), bits = loss / Double.log(2)
+        let loss = score.loss, perplexity = Double.exp(loss), bits = loss / Double.log(2)
         if json {
-            struct Result: Encodable { var loss, perplexity, bitsPerToken: Double, tokens: Int }
-            printJSON(Result(loss: loss, perplexity: perplexity, bitsPerToken: bits, tokens: tokens.count))
+            struct Result: Encodable { var loss, perplexity, bitsPerToken: Double, tokens, predictions: Int }
+            printJSON(Result(loss: loss, perplexity: perplexity, bitsPerToken: bits, tokens: tokens.count, predictions: score.items))
         } else {
-            print("\(file): \(tokens.count) tokens · loss \(fixed(loss, 4)) nats/token · perplexity \(fixed(perplexity, 3)) · \(fixed(bits, 4)) bits/token")
+            print("\(file): \(tokens.count) tokens, \(score.items) prediction\(score.items == 1 ? "" : "s") · loss \(fixed(loss, 4)) nats/token · "
+                  + "perplexity \(fixed(perplexity, 3)) · \(fixed(bits, 4)) bits/token")
         }
     }
 
@@ -55,12 +56,36 @@ struct EvalCommand: ParsableCommand {
                                               labels: labels, vocabulary: vocabulary)
         let score = try ClassificationTask.score(params, data.examples)
         let accuracy = score.accuracy ?? 0
+        let model = try TrainedModel(params: params, vocabulary: vocabulary, labels: labels)
+        // confusion[truth][predicted]
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: labels.count), count: labels.count)
+        for e in data.examples {
+            let ids = e.tokens
+            let predicted = try model.classify(vocabulary.decode(ids))[0].label
+            confusion[Int(e.label)][labels.firstIndex(of: predicted) ?? 0] += 1
+        }
+        struct PerLabel: Encodable { var label: String, precision, recall: Double, support: Int }
+        let perLabel = labels.indices.map { k in
+            let predictedK = labels.indices.reduce(0) { $0 + confusion[$1][k] }, actualK = confusion[k].reduce(0, +)
+            return PerLabel(label: labels[k], precision: predictedK > 0 ? Double(confusion[k][k]) / Double(predictedK) : 0,
+                            recall: actualK > 0 ? Double(confusion[k][k]) / Double(actualK) : 0, support: actualK)
+        }
         if json {
-            struct Result: Encodable { var loss, accuracy: Double, examples: Int }
-            printJSON(Result(loss: score.loss, accuracy: accuracy, examples: score.items))
+            struct Result: Encodable {
+                var loss, accuracy: Double, examples: Int, labels: [String], confusion: [[Int]], perLabel: [PerLabel]
+            }
+            printJSON(Result(loss: score.loss, accuracy: accuracy, examples: score.items, labels: labels, confusion: confusion,
+                             perLabel: perLabel))
         } else {
             print("\(file): \(score.items) sequences · loss \(fixed(score.loss, 4)) nats/sequence · "
                   + "accuracy \(fixed(100 * accuracy, 2))%")
+            let width = max(8, (labels.map(\.count).max() ?? 0) + 2)
+            func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+            print(pad("truth \\ predicted") + labels.map(pad).joined() + pad("recall"))
+            for (k, row) in confusion.enumerated() {
+                print(pad(labels[k]) + row.map { pad("\($0)") }.joined() + pad(fixed(100 * perLabel[k].recall, 1) + "%"))
+            }
+            print(pad("precision") + perLabel.map { pad(fixed(100 * $0.precision, 1) + "%") }.joined())
         }
     }
 }

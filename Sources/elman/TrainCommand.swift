@@ -19,6 +19,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "lm (language model), classify (lines LABEL<TAB>SEQUENCE) or regress (a CSV series, one row per step) (default: lm).")
     var task: TrainTask?
     @Option(help: "Columns the model reads, names or numbers, comma-separated (regress; default: all).") var inputs: String?
+    @Flag(inversion: .prefixedNo, help: "The first line is a header, not an example (classify; default: detected: its label appears nowhere else while every other label repeats).")
+    var header: Bool?
     @Option(help: "Columns predicted one step ahead (regress; default: all).") var targets: String?
     @Option(help: "char, word or byte (raw bytes, language models only) (default: char).") var level: TokenLevel?
     @Option(help: "Words seen fewer times become <unk> (word-level language models) (default: 1).") var minCount: Int?
@@ -75,6 +77,7 @@ struct TrainCommand: ParsableCommand {
     private func newSettings() throws -> RunSettings {
         let task = task ?? .lm
         let level = level ?? .char
+        if task != .classify, header != nil { throw ElmanError("--\(header == true ? "" : "no-")header applies to --task classify (lines LABEL<TAB>SEQUENCE) only") }
         if task != .regress, let flag = [("--inputs", inputs), ("--targets", targets)].first(where: { $0.1 != nil })?.0 {
             throw ElmanError("\(flag) chooses columns of a CSV series; it applies to --task regress only")
         }
@@ -102,7 +105,7 @@ struct TrainCommand: ParsableCommand {
         let settings = RunSettings(task: task, file: file.map(absolutePath), level: level, minCount: minCount ?? 1,
                                    valFile: valFile.map(absolutePath), valFraction: valFile == nil ? fraction : 0,
                                    patience: patience ?? 0, sampleLength: task == .lm ? sampleLength ?? 120 : 0,
-                                   diagnoseEvery: diagnoseEvery, inputs: inputs, targets: targets)
+                                   diagnoseEvery: diagnoseEvery, inputs: inputs, targets: targets, header: header)
         guard settings.patience >= 0 else { throw ElmanError("--patience is \(settings.patience); expected ≥ 0") }
         guard settings.minCount >= 1 else { throw ElmanError("--min-count is \(settings.minCount); expected ≥ 1") }
         if let k = diagnoseEvery, k < 1 { throw ElmanError("--diagnose-every is \(k); expected a positive integer") }
@@ -152,6 +155,7 @@ struct TrainCommand: ParsableCommand {
             ("--sample-length", text(sampleLength), "\(s.sampleLength)"),
             ("--diagnose-every", text(diagnoseEvery), s.diagnoseEvery.map { "\($0)" } ?? "off"),
             ("--inputs", inputs, s.inputs ?? "all"), ("--targets", targets, s.targets ?? "all"),
+            ("--header", header.map { "\($0)" }, s.header.map { "\($0)" } ?? "detected"),
         ]
         let conflicts = asked.compactMap { flag, given, was in given.flatMap { $0 == was ? nil : "\(flag) \($0) (the run has \(was))" } }
         guard conflicts.isEmpty else {

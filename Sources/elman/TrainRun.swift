@@ -63,18 +63,30 @@ extension TrainCommand {
         case .classify:
             let name = settings.file ?? "built-in parity task"
             let text = try settings.file.map { try TextFile.read($0) } ?? LabeledSequences.parity(count: 6000, maxLength: 12, seed: 2024)
-            let all = try LabeledSequences.parse(text, name: name, level: settings.level)
-            var train = all.examples, validation: [LabeledSequences.Example] = []
+            let (rows, header) = try LabeledSequences.rows(text, name: name, header: settings.header)
+            if let header { say("\(name): line 1 ('\(header.replacingOccurrences(of: "\t", with: "<TAB>"))') read as a header (--no-header reads it as data)") }
+            var trainRows = rows, validationRows: [LabeledSequences.Row] = []
+            var validationName = name
             if let valFile = settings.valFile {
-                validation = try LabeledSequences.parse(try TextFile.read(valFile), name: valFile, level: settings.level,
-                                                        labels: all.labels, vocabulary: all.vocabulary).examples
+                validationRows = try LabeledSequences.rows(TextFile.read(valFile), name: valFile, header: settings.header).rows
+                validationName = valFile
             } else {
-                let cut = train.count - Int(Double(train.count) * settings.valFraction)
-                validation = Array(train[cut...])
-                train = Array(train[..<cut])
+                let split = LabeledSequences.stratifiedSplit(rows, validationFraction: settings.valFraction)
+                (trainRows, validationRows) = (split.train, split.validation)
+                if !split.unvalidated.isEmpty {
+                    printToStandardError("warning: \(name): no validation example of \(split.unvalidated.joined(separator: ", ")) (too few lines)")
+                }
             }
-            guard !train.isEmpty else { throw ElmanError("\(name): no training examples left after the validation split") }
-            let task = try ClassificationTask(labels: all.labels, vocabulary: all.vocabulary, train: train, validation: validation)
+            guard !trainRows.isEmpty else { throw ElmanError("\(name): no training examples left after the validation split") }
+            let labels = Set(rows.map(\.label)).sorted()
+            guard labels.count >= 2 else {
+                throw ElmanError("\(name): every example has the label '\(labels.first ?? "")'; a classifier needs at least 2 labels")
+            }
+            let vocabulary = Vocabulary.build(from: (trainRows + validationRows).map(\.sequence).joined(separator: "\n"), level: settings.level)
+            let train = try LabeledSequences.encode(trainRows, name: name, labels: labels, vocabulary: vocabulary)
+            let validation = try LabeledSequences.encode(validationRows, name: validationName, labels: labels, vocabulary: vocabulary)
+            let all = (labels: labels, vocabulary: vocabulary)
+            let task = try ClassificationTask(labels: labels, vocabulary: vocabulary, train: train, validation: validation)
             try self.train(task, settings, directory: directory, resumeFrom: resumeFrom, items: train.count,
                            perStep: { Double($0.batch) },
                            header: "\(name) · \(all.labels.count) labels (\(all.labels.joined(separator: ", "))), "

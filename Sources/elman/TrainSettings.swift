@@ -19,6 +19,8 @@ struct RunSettings: Codable, Equatable {
     /// --inputs and --targets as given (regress); nil: every column.
     var inputs: String? = nil
     var targets: String? = nil
+    /// --header / --no-header (classify); nil: detected.
+    var header: Bool? = nil
 
     static let metadataKey = "command"
 

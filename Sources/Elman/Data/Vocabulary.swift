@@ -62,11 +62,10 @@ public struct Vocabulary: Codable, Equatable, Sendable {
         }
     }
 
-    /// The byte-level vocabulary of `bytes`: the byte values present, in order.
+    /// The byte-level vocabulary: all 256 byte values, in order, whatever `bytes` holds, so that a byte model
+    /// reads any file.
     public static func build(bytes: [UInt8]) -> Vocabulary {
-        var seen = [Bool](repeating: false, count: 256)
-        for b in bytes { seen[Int(b)] = true }
-        return Vocabulary(level: .byte, symbols: (0..<256).filter { seen[$0] }.map { byteSymbol(UInt8($0)) })
+        Vocabulary(level: .byte, symbols: (0..<256).map { byteSymbol(UInt8($0)) })
     }
 
     /// The vocabulary of a corpus at its level (`minCount` applies to words).
