@@ -151,6 +151,28 @@ printf 'hi' >"$tmp/hi.txt"
 "$elman" train "$tmp/hi.txt" --steps 1 --seq 1 --batch 1 --hidden 2 --val-fraction 0 --quiet --sample-length 0 --out "$tmp/hi" 2>/dev/null
 check "eval of 'hi' counts one prediction" grep -q "2 tokens, 1 prediction ·" <<<"$("$elman" eval "$tmp/hi" "$tmp/hi.txt" 2>&1)"
 
+# Fine-tuning: --init-from starts from a model's weights (at a negligible learning rate the result evaluates as
+# the model did), reads the new data with the model's vocabulary, and refuses another task or unseen symbols.
+printf 'hello world, hello there.\n%.0s' $(seq 1 400) >"$tmp/hello1.txt"
+printf 'hello there, hello world.\n%.0s' $(seq 1 300) >"$tmp/hello2.txt"
+"$elman" train "$tmp/hello1.txt" --steps 20 --hidden 8 --seq 8 --batch 2 --quiet --sample-length 0 --out "$tmp/hello-base"
+"$elman" train "$tmp/hello2.txt" --init-from "$tmp/hello-base" --steps 1 --lr 1e-12 --seq 8 --batch 2 --quiet --sample-length 0 --out "$tmp/tuned" >/dev/null
+base_loss=$("$elman" eval "$tmp/hello-base/model.safetensors" "$tmp/hello2.txt" --json | python3 -c "import sys, json; print(json.load(sys.stdin)['loss'])")
+tuned_loss=$("$elman" eval "$tmp/tuned/model.safetensors" "$tmp/hello2.txt" --json | python3 -c "import sys, json; print(json.load(sys.stdin)['loss'])")
+check "--init-from starts from the model's weights ($base_loss vs $tuned_loss)" python3 -c "import sys; sys.exit(0 if abs($base_loss - $tuned_loss) < 1e-4 else 1)"
+printf 'hello, Zed.\n%.0s' $(seq 1 300) >"$tmp/zed.txt"
+expect_error "--init-from with unseen symbols" "symbols not in the model's vocabulary: 'Z'" \
+    "$elman" train "$tmp/zed.txt" --init-from "$tmp/hello-base" --seq 8 --batch 2 --out "$tmp/m"
+expect_error "--init-from a model of another task" "--task classify" \
+    "$elman" train --task classify --init-from "$tmp/hello-base" --out "$tmp/m"
+expect_error "--init-from with another size" "the model to start from has 12 inputs, L=1 H=8" \
+    "$elman" train "$tmp/hello2.txt" --init-from "$tmp/hello-base" --hidden 16 --seq 8 --batch 2 --out "$tmp/m"
+
+# Dropout between two layers trains; evaluation has none, so it gives the same result twice.
+"$elman" train "$tmp/hello1.txt" --layers 2 --dropout 0.3 --steps 30 --hidden 8 --seq 8 --batch 2 --quiet --sample-length 0 --out "$tmp/drop"
+check "eval of a dropout model is deterministic" [ "$("$elman" eval "$tmp/drop" "$tmp/hello2.txt")" = "$("$elman" eval "$tmp/drop" "$tmp/hello2.txt")" ]
+expect_error "--dropout 1" "--dropout is 1.0; expected 0 ≤ dropout < 1" "$elman" train --dropout 1
+
 # Flags that contradict each other or do not apply to the task are refused by name.
 expect_error "--steps with --epochs" "--steps and --epochs both set the run's length" "$elman" train --steps 10 --epochs 1
 expect_error "--val-fraction with --val-file" "--val-fraction and --val-file" "$elman" train --val-fraction 0.2 --val-file x

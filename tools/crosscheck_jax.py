@@ -3,7 +3,7 @@
 
 Writes random PARAMS/BATCH safetensors files covering every option (layers, sizes down to 1, token and
 dense input, softmax, sigmoid and linear heads, tanh and relu, biases on, off or partial, masks with a fully
-masked sequence, h0, sum and mean reduction, F64 and F32), runs `elman grad` on each, and compares the
+masked sequence, h0, fixed dropout masks, sum and mean reduction, F64 and F32), runs `elman grad` on each, and compares the
 loss, every gradient and h_n with JAX's. F64 must match to 1e-8 relative, element-wise (|a-b| /
 max(|a|, |b|, 1e-12)); F32 to 1e-3 normwise (max|a-b| / max|b|), as single precision cannot give
 element-wise accuracy where gradients cancel.
@@ -32,7 +32,7 @@ def make_case(rng, dtype, max_hidden=8, max_batch=4):
         N=int(rng.integers(1, max_batch + 1)), D=int(rng.integers(1, 7)), dense=bool(rng.integers(2)),
         head=["softmax", "sigmoid", "linear"][rng.integers(3)], act=["tanh", "relu"][rng.integers(2)],
         bias=["both", "none", "rnn-only", "fc-only"][rng.integers(4)], mask=bool(rng.integers(2)),
-        h0=bool(rng.integers(2)), reduction=["sum", "mean"][rng.integers(2)],
+        h0=bool(rng.integers(2)), reduction=["sum", "mean"][rng.integers(2)], dropout=bool(rng.integers(3) == 0),
         metadata=bool(rng.integers(2)), dtype=dtype,
     )
     c["C"] = 1 if c["head"] == "sigmoid" else int(rng.integers(1, 4)) if c["head"] == "linear" else int(rng.integers(2, 6))
@@ -62,9 +62,11 @@ def make_case(rng, dtype, max_hidden=8, max_batch=4):
         b["mask"] = m
     if c["h0"]:
         b["h0"] = u(L, N, H)
+    if c["dropout"]:  # a fixed mask: p = 0.3, inverted scaling, on every layer's output
+        b["dropout"] = (rng.uniform(size=(L, T, N, H)) >= 0.3) / 0.7
     np_dtype = np.float64 if dtype == "F64" else np.float32
     p = {k: v.astype(np_dtype) for k, v in p.items()}
-    for k in ("h0", "mask"):
+    for k in ("h0", "mask", "dropout"):
         if k in b:
             b[k] = b[k].astype(np_dtype)
     if c["dense"]:
@@ -90,7 +92,7 @@ def jax_loss(p, b, c):
             return h, h
 
         hT, hs = jax.lax.scan(step, h0[l], layer_in)
-        layer_in = hs
+        layer_in = hs * jnp.asarray(b["dropout"][l], jnp.float64) if "dropout" in b else hs
         finals.append(hT)
     logits = layer_in @ p["fc.weight"].T + p.get("fc.bias", 0.0)
     if c["head"] == "softmax":

@@ -35,6 +35,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learning rate (default: 0.002; 0.01 for the built-in corpus and parity task, 0.003 for regress).") var lr: Double?
     @Option(help: "Momentum, for sgd only (default: 0.9).") var momentum: Double?
     @Option(help: "Weight decay (default: 0).") var weightDecay: Double?
+    @Option(help: "Dropout probability on each layer's output where it feeds the layer above or the head, in training only (default: 0).")
+    var dropout: Double?
     @Option(help: "Clip the gradient's global norm (0: off) (default: 5).") var clip: Double?
     @Option(help: "Clip each gradient element to ±this (default: off).") var clipValue: Double?
     @Option(help: "constant, cosine or step (default: constant).") var schedule: Schedule?
@@ -47,6 +49,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Validate (and checkpoint) every K steps (default: a tenth of the steps, at most 200).") var evalEvery: Int?
     @Option(help: "Stop after this many validations without improvement (0: never) (default: 0).") var patience: Int?
     @Option(help: "Run directory (default: elman-run; with --resume, the run's own, or a new one that branches the run).") var out: String?
+    @Option(help: "Fine-tune: start from this model's weights (a file or run directory) with new data, optimizer and learning rate; the data is read with its vocabulary, labels or columns.")
+    var initFrom: String?
     @Option(help: "Continue the run in DIR (or from its last.safetensors) to its --steps; every setting comes from the run.")
     var resume: String?
     @Option(help: "Symbols sampled at each validation, language models only (default: 120).") var sampleLength: Int?
@@ -105,7 +109,8 @@ struct TrainCommand: ParsableCommand {
         let settings = RunSettings(task: task, file: file.map(absolutePath), level: level, minCount: minCount ?? 1,
                                    valFile: valFile.map(absolutePath), valFraction: valFile == nil ? fraction : 0,
                                    patience: patience ?? 0, sampleLength: task == .lm ? sampleLength ?? 120 : 0,
-                                   diagnoseEvery: diagnoseEvery, inputs: inputs, targets: targets, header: header)
+                                   diagnoseEvery: diagnoseEvery, inputs: inputs, targets: targets, header: header,
+                                   initFrom: initFrom.map(absolutePath))
         guard settings.patience >= 0 else { throw ElmanError("--patience is \(settings.patience); expected ≥ 0") }
         guard settings.minCount >= 1 else { throw ElmanError("--min-count is \(settings.minCount); expected ≥ 1") }
         if let k = diagnoseEvery, k < 1 { throw ElmanError("--diagnose-every is \(k); expected a positive integer") }
@@ -145,7 +150,7 @@ struct TrainCommand: ParsableCommand {
             ("--nonlinearity", nonlinearity?.rawValue, o.nonlinearity.rawValue), ("--seq", text(seq), "\(o.seq)"),
             ("--batch", text(batch), "\(o.batch)"), ("--optimizer", optimizer?.rawValue, o.optimizer.rawValue),
             ("--lr", text(lr), "\(o.lr)"), ("--momentum", text(momentum), "\(o.momentum)"),
-            ("--weight-decay", text(weightDecay), "\(o.weightDecay)"), ("--clip", text(clip), "\(o.clip)"),
+            ("--weight-decay", text(weightDecay), "\(o.weightDecay)"), ("--dropout", text(dropout), "\(o.dropout ?? 0)"), ("--clip", text(clip), "\(o.clip)"),
             ("--clip-value", text(clipValue), o.clipValue.map { "\($0)" } ?? "off"),
             ("--schedule", schedule?.rawValue, o.schedule.rawValue), ("--warmup", text(warmup), "\(o.warmup)"),
             ("--seed", text(seed), "\(o.seed)"),
@@ -156,6 +161,7 @@ struct TrainCommand: ParsableCommand {
             ("--diagnose-every", text(diagnoseEvery), s.diagnoseEvery.map { "\($0)" } ?? "off"),
             ("--inputs", inputs, s.inputs ?? "all"), ("--targets", targets, s.targets ?? "all"),
             ("--header", header.map { "\($0)" }, s.header.map { "\($0)" } ?? "detected"),
+            ("--init-from", initFrom.map(absolutePath), s.initFrom ?? "none"),
         ]
         let conflicts = asked.compactMap { flag, given, was in given.flatMap { $0 == was ? nil : "\(flag) \($0) (the run has \(was))" } }
         guard conflicts.isEmpty else {
@@ -165,13 +171,13 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// The training options from the flags, with the task's defaults where a flag is absent.
-    func options(for settings: RunSettings) -> TrainingOptions {
+    func options(for settings: RunSettings, base: ModelConfig? = nil) -> TrainingOptions {
         let parity = settings.builtin && settings.task == .classify, reber = settings.builtin && settings.task == .lm
         let regress = settings.task == .regress
         var o = TrainingOptions()
-        o.hidden = hidden ?? (reber ? 48 : parity ? 32 : regress ? 64 : 128)
-        o.layers = layers ?? 1
-        o.nonlinearity = nonlinearity ?? .tanh
+        o.hidden = hidden ?? base?.hiddenSize ?? (reber ? 48 : parity ? 32 : regress ? 64 : 128)
+        o.layers = layers ?? base?.layers ?? 1
+        o.nonlinearity = nonlinearity ?? base?.nonlinearity ?? .tanh
         o.seq = seq ?? (reber || regress ? 32 : 64)
         o.batch = batch ?? (regress ? 16 : 32)
         o.optimizer = optimizer ?? .adam
@@ -184,6 +190,7 @@ struct TrainCommand: ParsableCommand {
         o.warmup = warmup ?? 0
         o.seed = seed ?? 1
         o.initialization = initialization
+        o.dropout = dropout
         o.steps = steps ?? (reber ? 2000 : parity ? 6000 : regress ? 1500 : 1000)
         return o
     }

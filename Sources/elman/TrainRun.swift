@@ -5,13 +5,21 @@ import Foundation
 extension TrainCommand {
     /// Builds the task of `settings` from its data and trains it in `directory`, new or resumed.
     func start(_ settings: RunSettings, directory: String, resumeFrom: (file: SafeTensorsFile, name: String)?) throws {
+        let base = try settings.initFrom.map { try TrainedModel.load($0) }
+        if let base, let path = settings.initFrom {
+            let kind = base.isClassifier ? TrainTask.classify : base.isRegressor ? .regress : .lm
+            guard kind == settings.task else {
+                throw ElmanError("--init-from \(path): a \(kind == .lm ? "language model" : kind == .classify ? "classifier" : "regression model"); "
+                    + "this run is --task \(settings.task.rawValue)")
+            }
+        }
         switch settings.task {
         case .lm:
-            let (vocabulary, train, validation) = try languageData(settings)
+            let (vocabulary, train, validation) = try languageData(settings, vocabulary: base?.vocabulary)
             let task = try LanguageModelTask(vocabulary: vocabulary, train: train, validation: validation)
             let source = settings.file ?? "built-in Reber grammar corpus"
             var diagnostics = settings.diagnoseEvery.map { TrainingDiagnostics(every: $0, directory: directory) }
-            try self.train(task, settings, directory: directory, resumeFrom: resumeFrom, items: train.count,
+            try self.train(task, settings, base: base, directory: directory, resumeFrom: resumeFrom, items: train.count,
                       perStep: { Double($0.seq) * Double($0.batch) },
                       header: "\(source) · \(vocabulary.level.rawValue) level, \(vocabulary.count) symbols, "
                           + "\(train.count) train / \(validation.count) validation tokens",
@@ -45,9 +53,15 @@ extension TrainCommand {
             }
             let inputs = try settings.inputs.map { try series.columnIndices($0, option: "--inputs") }
             let targets = try settings.targets.map { try series.columnIndices($0, option: "--targets") }
-            let task = try RegressionTask(train: train, validation: validation, inputs: inputs, targets: targets)
+            if let columns = base?.columns {
+                guard columns.names == series.columns else {
+                    throw ElmanError("\(name): columns \(series.columns.joined(separator: ", ")); the model of --init-from reads \(columns.names.joined(separator: ", "))")
+                }
+            }
+            let task = try RegressionTask(train: train, validation: validation, inputs: inputs ?? base?.columns?.inputs,
+                                          targets: targets ?? base?.columns?.targets, standardization: base?.columns?.standardization)
             let c = task.columns
-            try self.train(task, settings, directory: directory, resumeFrom: resumeFrom, items: train.steps,
+            try self.train(task, settings, base: base, directory: directory, resumeFrom: resumeFrom, items: train.steps,
                            perStep: { Double($0.seq) * Double($0.batch) },
                            header: "\(name) · \(c.inputs.map { c.names[$0] }.joined(separator: ", ")) → next "
                                + "\(c.targets.map { c.names[$0] }.joined(separator: ", ")), \(train.steps) train / \(validation.steps) validation rows",
@@ -78,16 +92,17 @@ extension TrainCommand {
                 }
             }
             guard !trainRows.isEmpty else { throw ElmanError("\(name): no training examples left after the validation split") }
-            let labels = Set(rows.map(\.label)).sorted()
+            let labels = base?.labels ?? Set(rows.map(\.label)).sorted()
             guard labels.count >= 2 else {
                 throw ElmanError("\(name): every example has the label '\(labels.first ?? "")'; a classifier needs at least 2 labels")
             }
-            let vocabulary = Vocabulary.build(from: (trainRows + validationRows).map(\.sequence).joined(separator: "\n"), level: settings.level)
+            let vocabulary = base?.vocabulary
+                ?? Vocabulary.build(from: (trainRows + validationRows).map(\.sequence).joined(separator: "\n"), level: settings.level)
             let train = try LabeledSequences.encode(trainRows, name: name, labels: labels, vocabulary: vocabulary)
             let validation = try LabeledSequences.encode(validationRows, name: validationName, labels: labels, vocabulary: vocabulary)
             let all = (labels: labels, vocabulary: vocabulary)
             let task = try ClassificationTask(labels: labels, vocabulary: vocabulary, train: train, validation: validation)
-            try self.train(task, settings, directory: directory, resumeFrom: resumeFrom, items: train.count,
+            try self.train(task, settings, base: base, directory: directory, resumeFrom: resumeFrom, items: train.count,
                            perStep: { Double($0.batch) },
                            header: "\(name) · \(all.labels.count) labels (\(all.labels.joined(separator: ", "))), "
                                + "\(all.vocabulary.count) symbols, \(train.count) train / \(validation.count) validation sequences",
@@ -102,8 +117,22 @@ extension TrainCommand {
     }
 
     /// The vocabulary and the training and validation tokens of a language-model run.
-    private func languageData(_ s: RunSettings) throws -> (Vocabulary, [Int32], [Int32]) {
-        let text = try s.file.map { try Corpus.read($0, level: s.level) } ?? .text(ReberGrammar.corpus(strings: 6000, seed: 2024))
+    /// With `fixed` (a model being fine-tuned), the text is read with that vocabulary: at word level unseen words
+    /// become `<unk>`, otherwise an unseen symbol is an error that names it.
+    private func languageData(_ s: RunSettings, vocabulary fixed: Vocabulary? = nil) throws -> (Vocabulary, [Int32], [Int32]) {
+        let text = try s.file.map { try Corpus.read($0, level: fixed?.level ?? s.level) } ?? .text(ReberGrammar.corpus(strings: 6000, seed: 2024))
+        if let fixed {
+            let tokens: [Int32], validation: [Int32]
+            do {
+                tokens = try fixed.encode(text)
+                validation = try s.valFile.map { try fixed.encode(Corpus.read($0, level: fixed.level)) } ?? []
+            } catch let e as ElmanError {
+                throw ElmanError("\(s.file ?? "the built-in corpus"): \(e.message) (the model of --init-from reads only its own)")
+            }
+            if s.valFile != nil { return (fixed, tokens, validation) }
+            let cut = tokens.count - Int(Double(tokens.count) * s.valFraction)
+            return (fixed, Array(tokens[..<cut]), Array(tokens[cut...]))
+        }
         if let valFile = s.valFile {
             let valText = try Corpus.read(valFile, level: s.level)
             let vocabulary = Vocabulary.build(from: s.level == .word ? text : text + valText, level: s.level, minCount: s.minCount)
@@ -117,7 +146,7 @@ extension TrainCommand {
 
     /// The one loop of both tasks (``TrainingRun``), with the command line's progress output around it.
     private func train<Task: TrainingTask>(
-        _ task: Task, _ settings: RunSettings, directory: String, resumeFrom: (file: SafeTensorsFile, name: String)?,
+        _ task: Task, _ settings: RunSettings, base: TrainedModel?, directory: String, resumeFrom: (file: SafeTensorsFile, name: String)?,
         items: Int, perStep: (TrainingOptions) -> Double, header: String,
         prepare: (Trainer<Task>) -> Void = { _ in },
         afterStep: @escaping (Trainer<Task>, StepReport) throws -> Void = { _, _ in },
@@ -130,10 +159,11 @@ extension TrainCommand {
             let target = try epochs.map { try stepCount(epochs: $0, items: items, perStep: perStep(saved)) } ?? steps
             trainer = try Trainer(resuming: resumeFrom.file, task: task, name: resumeFrom.name, steps: target)
         } else {
-            var o = options(for: settings)
+            var o = options(for: settings, base: base?.config)
             if let epochs { o.steps = try stepCount(epochs: epochs, items: items, perStep: perStep(o)) }
             o.evalEvery = evalEvery ?? max(1, min(o.steps / 10, 200))
-            trainer = try Trainer(options: o, task: task)
+            trainer = try Trainer(options: o, task: task, initialParameters: base?.params)
+            if base != nil { say("starting from the weights of \(settings.initFrom ?? "")") }
         }
         prepare(trainer)
         let run = try TrainingRun(trainer, directory: directory, resumedFrom: resumeFrom?.file)

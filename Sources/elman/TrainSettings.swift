@@ -21,6 +21,8 @@ struct RunSettings: Codable, Equatable {
     var targets: String? = nil
     /// --header / --no-header (classify); nil: detected.
     var header: Bool? = nil
+    /// --init-from: the model whose weights the run starts from (absolute path).
+    var initFrom: String? = nil
 
     static let metadataKey = "command"
 

@@ -31,6 +31,34 @@ import Testing
         #expect(resumed.params.values == straight.params.values)
     }
 
+    /// With dropout the masks come from a generator saved in the checkpoint: a resumed run drops the same units;
+    /// validation has no dropout, so scoring twice gives the same loss.
+    @Test func dropoutResumesBitForBitAndIsOffInValidation() throws {
+        func make() throws -> Trainer<LanguageModelTask> {
+            let t = try Self.reberTrainer(steps: 30)
+            var o = t.options
+            o.layers = 2
+            o.dropout = 0.3
+            return try Trainer(options: o, task: t.task)
+        }
+        let straight = try make()
+        for _ in 0..<30 { try straight.trainStep() }
+        let first = try make()
+        for _ in 0..<12 { try first.trainStep() }
+        let resumed = try Trainer(resuming: SafeTensorsFile.parse(first.checkpoint().serialized(), name: "last"), task: make().task,
+                                  name: "last")
+        for _ in 0..<18 { try resumed.trainStep() }
+        #expect(resumed.params.values == straight.params.values)
+        let a = try #require(try straight.validate()), b = try #require(try straight.validate())
+        #expect(a.loss == b.loss)
+        // Without dropout the same seed trains differently: the masks are used.
+        var plain = try make().options
+        plain.dropout = nil
+        let undropped = try Trainer(options: plain, task: make().task)
+        for _ in 0..<30 { try undropped.trainStep() }
+        #expect(undropped.params.values != straight.params.values)
+    }
+
     @Test func trainingLowersTheValidationLoss() throws {
         let trainer = try Self.reberTrainer(steps: 150)
         let before = try #require(try trainer.validate()?.loss)

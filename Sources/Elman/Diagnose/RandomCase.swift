@@ -10,6 +10,8 @@ package struct RandomCase: Sendable {
         public var masked = false
         public var initialState = false
         public var reduction = Reduction.sum
+        /// A fixed dropout mask (p = 0.3, inverted scaling) on every layer's output.
+        public var dropout = false
 
         public init() {}
 
@@ -31,6 +33,7 @@ package struct RandomCase: Sendable {
             o.masked = coin()
             o.initialState = coin()
             o.reduction = coin() ? .sum : .mean
+            o.dropout = g.next() % 4 == 0
             return o
         }
 
@@ -38,7 +41,7 @@ package struct RandomCase: Sendable {
             "L=\(layers) H=\(hidden) T=\(steps) N=\(size) D=\(inputSize) C=\(classes) "
                 + "\(denseInput ? "dense" : "tokens") \(head.rawValue) \(nonlinearity.rawValue)"
                 + (bias ? " bias" : " no-bias") + (masked ? " masked" : "") + (initialState ? " h0" : "")
-                + " \(reduction.rawValue)"
+                + " \(reduction.rawValue)" + (dropout ? " dropout" : "")
         }
     }
 
@@ -72,8 +75,10 @@ package struct RandomCase: Sendable {
         }
         let h0 = o.initialState
             ? (0..<(o.layers * o.size * o.hidden)).map { _ in g.uniform(-0.8, 0.8) } : nil
+        let dropout = o.dropout
+            ? (0..<(o.layers * cells * o.hidden)).map { _ in g.nextUnit() < 0.3 ? 0.0 : 1 / 0.7 } : nil
         batch = Batch(steps: o.steps, size: o.size, inputs: inputs, targets: targets, mask: mask,
-                      initialState: h0)
+                      initialState: h0, dropout: dropout)
     }
 }
 
@@ -97,6 +102,8 @@ extension RandomCase.Options {
             ("sigmoid head, seed model", make { $0.head = .sigmoid; $0.classes = 1; $0.bias = false }),
             ("linear head, dense, masked", make { $0.head = .linear; $0.classes = 3; $0.denseInput = true; $0.masked = true }),
             ("linear head, one output, L=2", make { $0.head = .linear; $0.classes = 1; $0.layers = 2; $0.reduction = .mean }),
+            ("dropout, L=3 relu dense", make { $0.dropout = true; $0.layers = 3; $0.nonlinearity = .relu; $0.denseInput = true }),
+            ("dropout, L=1 tokens, h0", make { $0.dropout = true; $0.initialState = true }),
             ("seed §1 sizes", make {
                 $0.head = .sigmoid; $0.classes = 1; $0.bias = false; $0.hidden = 1; $0.inputSize = 1
                 $0.denseInput = true; $0.size = 1

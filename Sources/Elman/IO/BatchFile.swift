@@ -61,8 +61,14 @@ package enum BatchFile {
             guard s.dtype.isFloatingPoint else { throw fail("tensor 'h0' is \(s.dtype.rawValue); expected floats") }
             h0 = s.values(as: T.self)
         }
+        var dropout: [T]?
+        if let d = file.tensors["dropout"] {
+            try expectShape(d, "dropout", [config.layers, steps, size, config.hiddenSize], "[L, T, N, H]")
+            guard d.dtype.isFloatingPoint else { throw fail("tensor 'dropout' is \(d.dtype.rawValue); expected float multipliers") }
+            dropout = d.values(as: T.self)
+        }
         let batch = Batch(steps: steps, size: size, inputs: batchInputs, targets: batchTargets, mask: mask,
-                          initialState: h0)
+                          initialState: h0, dropout: dropout)
         do { try batch.validate(for: config) } catch let e as ElmanError { throw fail(e.message) }
         return batch
     }

@@ -30,9 +30,14 @@ public struct Batch<T: ElmanFloat>: Sendable {
     public var mask: [T]?
     /// S(0) for every layer: L·N·H values. Nil: zeros.
     public var initialState: [T]?
+    /// Dropout: L·T·N·H multipliers (0, or 1/(1 − p) for inverted scaling), layer by layer, applied to each layer's
+    /// S(1..T) where it feeds the layer above or the head, as `nn.RNN`'s `dropout` and a dropout before the head.
+    /// Nil: none (evaluation, sampling, prediction).
+    public var dropout: [T]?
 
     public init(steps: Int, size: Int, inputs: Inputs, targets: Targets, mask: [T]? = nil,
-                initialState: [T]? = nil) {
+                initialState: [T]? = nil, dropout: [T]? = nil) {
+        self.dropout = dropout
         self.steps = steps
         self.size = size
         self.inputs = inputs
@@ -98,6 +103,13 @@ public struct Batch<T: ElmanFloat>: Sendable {
             throw ElmanError("batch: the softmax head expects integer class ids as targets, got floats")
         case (.classes, .linear), (.binary, .linear):
             throw ElmanError("batch: the linear head expects T×N×C float targets")
+        }
+        if let dropout {
+            try expectCount("dropout", dropout.count, config.layers * cells * config.hiddenSize,
+                            "L×T×N×H = \(config.layers)×\(steps)×\(size)×\(config.hiddenSize)")
+            if let bad = dropout.firstIndex(where: { !($0 >= 0) || !$0.isFinite }) {
+                throw ElmanError("batch: dropout multiplier \(dropout[bad]) at flat index \(bad); expected a finite value ≥ 0")
+            }
         }
         if let h0 = initialState {
             try expectCount("h0", h0.count, config.layers * size * config.hiddenSize,

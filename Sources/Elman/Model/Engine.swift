@@ -98,10 +98,11 @@ public final class Engine<T: ElmanFloat> {
         let dense: Bool
         if case .dense = batch.inputs { dense = true } else { dense = false }
         let ws: Workspace<T>
-        if let existing = workspace, existing.fits(steps: batch.steps, size: batch.size, denseInput: dense) {
+        let dropout = batch.dropout != nil
+        if let existing = workspace, existing.fits(steps: batch.steps, size: batch.size, denseInput: dense, dropout: dropout) {
             ws = existing
         } else {
-            ws = Workspace(config: config, steps: batch.steps, size: batch.size, denseInput: dense)
+            ws = Workspace(config: config, steps: batch.steps, size: batch.size, denseInput: dense, dropout: dropout)
             workspace = ws
         }
         let cells = batch.steps * batch.size
@@ -113,6 +114,7 @@ public final class Engine<T: ElmanFloat> {
         case .classes(let y): ws.classTargets.copy(from: y)
         case .binary(let y), .values(let y): ws.realTargets.copy(from: y)
         }
+        if let m = batch.dropout { ws.dropoutMask.copy(from: m) }
         let w = ws.weights.pointer
         var total: Double = 0
         for i in 0..<cells {
@@ -155,6 +157,7 @@ public final class Engine<T: ElmanFloat> {
             inputStage.forward(layer: l, p, ws, into: &input)
             phaseTimer?.lap("input projection X·U")
             recurrenceStage.forward(layer: l, p, ws, input: input)
+            ws.applyDropout(layer: l)
             phaseTimer?.lap("forward recurrence")
         }
         outputStage.forward(p, ws)
@@ -175,6 +178,7 @@ public final class Engine<T: ElmanFloat> {
         phaseTimer?.lap("dV, dc")
         var dS = ws.grad.pointer, dBelow = ws.gradBelow.pointer  // T·N×H each
         outputStage.backward(p, ws, into: dS)
+        ws.maskGradient(dS, layer: config.layers - 1)
         phaseTimer?.lap("dS = dG·Vᵀ")
         for l in stride(from: config.layers - 1, through: 0, by: -1) {
             recurrenceStage.backward(layer: l, p, ws, grad: dS)  // dS becomes δ = dZ
@@ -182,6 +186,7 @@ public final class Engine<T: ElmanFloat> {
             recurrenceStage.weightGradients(layer: l, grad, ws, dZ: dS)
             phaseTimer?.lap("dW, db")
             inputStage.backward(layer: l, p, grad, ws, dZ: dS, below: dBelow)
+            if l > 0 { ws.maskGradient(dBelow, layer: l - 1) }
             phaseTimer?.lap("dU")
             swap(&dS, &dBelow)  // the layer below continues from dS_{l−1}
         }

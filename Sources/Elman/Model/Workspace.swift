@@ -42,8 +42,15 @@ final class Workspace<T: ElmanFloat> {
     let transposedW: Buffer<T>
     /// b = b_ih + b_hh of the layer being run forward: H.
     let biasSum: Buffer<T>
+    /// Dropout multipliers, L·T·N×H, and per layer S(1..T) ∘ multipliers, T·N×H (empty without dropout).
+    let dropoutMask: Buffer<T>
+    let dropped: [Buffer<T>]
 
-    init(config: ModelConfig, steps: Int, size: Int, denseInput: Bool) {
+    /// H.
+    let hidden: Int
+
+    init(config: ModelConfig, steps: Int, size: Int, denseInput: Bool, dropout: Bool = false) {
+        hidden = config.hiddenSize
         self.steps = steps
         self.size = size
         let cells = steps * size
@@ -59,10 +66,35 @@ final class Workspace<T: ElmanFloat> {
         dense = Buffer(count: denseInput ? cells * config.inputSize : 0)
         transposedW = Buffer(count: h * h)
         biasSum = Buffer(count: config.bias ? h : 0)
+        dropoutMask = Buffer(count: dropout ? config.layers * cells * h : 0)
+        dropped = dropout ? (0..<config.layers).map { _ in Buffer(count: cells * h) } : []
     }
 
-    func fits(steps: Int, size: Int, denseInput: Bool) -> Bool {
-        self.steps == steps && self.size == size && (dense.count > 0) == denseInput
+    func fits(steps: Int, size: Int, denseInput: Bool, dropout: Bool) -> Bool {
+        self.steps == steps && self.size == size && (dense.count > 0) == denseInput && dropped.isEmpty != dropout
+    }
+
+    var hasDropout: Bool { !dropped.isEmpty }
+
+    /// Layer l's output as the layer above (or the head) reads it: S(1..T), or S(1..T) ∘ its dropout multipliers.
+    /// T·N×H.
+    func output(of l: Int) -> UnsafeMutablePointer<T> {
+        hasDropout ? dropped[l].pointer : states[l].pointer + size * hidden
+    }
+
+    /// dropped[l] = S_l(1..T) ∘ M_l (after layer l's forward recurrence).
+    func applyDropout(layer l: Int) {
+        guard hasDropout else { return }
+        let cells = dropped[l].count, s = states[l].pointer + states[l].count - cells, m = dropoutMask.pointer + l * cells
+        let out = dropped[l].pointer
+        for i in 0..<cells { out[i] = s[i] * m[i] }
+    }
+
+    /// g ← g ∘ M_l: a gradient with respect to layer l's dropped output, carried back through the multipliers.
+    func maskGradient(_ g: UnsafeMutablePointer<T>, layer l: Int) {
+        guard hasDropout else { return }
+        let cells = dropped[l].count, m = dropoutMask.pointer + l * cells
+        for i in 0..<cells { g[i] *= m[i] }
     }
 
     /// Bytes held, for memory reports.

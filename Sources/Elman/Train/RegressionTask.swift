@@ -25,14 +25,16 @@ public struct RegressionTask: TrainingTask {
     private var hiddenShape: [Int] = []
 
     /// `train` and `validation` share their columns; `inputs` and `targets` index them (default: all of them).
-    public init(train: NumericSeries, validation: NumericSeries, inputs: [Int]? = nil, targets: [Int]? = nil) throws {
+    /// `standardization`: a model's, when fine-tuning it (default: measured on `train`).
+    public init(train: NumericSeries, validation: NumericSeries, inputs: [Int]? = nil, targets: [Int]? = nil,
+                standardization fixed: Standardization? = nil) throws {
         guard train.steps >= 2 else { throw ElmanError("the training rows are \(train.steps); expected at least 2 time steps") }
         guard validation.steps == 0 || validation.columns == train.columns else {
             throw ElmanError("the validation columns (\(validation.columns.joined(separator: ", "))) differ from the training "
                 + "columns (\(train.columns.joined(separator: ", ")))")
         }
         let all = Array(train.columns.indices)
-        let standardization = Standardization(of: train)
+        let standardization = fixed ?? Standardization(of: train)
         columns = Columns(names: train.columns, inputs: inputs ?? all, targets: targets ?? all, standardization: standardization)
         width = train.columns.count
         func standardized(_ s: NumericSeries) -> [Float] {

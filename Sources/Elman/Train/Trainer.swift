@@ -44,6 +44,8 @@ public final class Trainer<Task: TrainingTask> {
     public var recordsParameterNorms = false
 
     private var optimizer: Optimizer<Float>
+    /// Draws the dropout multipliers of each step (saved in checkpoints, so a resumed run drops the same units).
+    private var dropoutGenerator: SeededGenerator
     private var updateGuard = UpdateGuard<Float>()
     private let engine: Engine<Float>
     private var gradient: Parameters<Float>
@@ -54,16 +56,26 @@ public final class Trainer<Task: TrainingTask> {
         set { engine.phaseTimer = newValue }
     }
 
-    /// A new model, initialized from `options.seed`, to be trained on `task`.
-    public init(options: TrainingOptions, task: Task) throws {
+    /// A model to be trained on `task`: `initialParameters` (fine-tuning a trained model; their config must be the one
+    /// the task and options describe), or new ones initialized from `options.seed`.
+    public init(options: TrainingOptions, task: Task, initialParameters: Parameters<Float>? = nil) throws {
         try options.validate()
         var task = task
         let config = try task.prepare(for: options)
         try options.checkMemory(inputSize: config.inputSize, outputSize: config.outputSize, steps: task.longestSequence)
         self.options = options
         self.task = task
-        var g = SeededGenerator(seed: options.seed)
-        params = (options.initialization ?? .standard(for: options.nonlinearity)).parameters(config, generator: &g)
+        if let initialParameters {
+            guard initialParameters.config == config else {
+                throw ElmanError("the model to start from has \(Self.describe(initialParameters.config)); this data and these options "
+                    + "need \(Self.describe(config))")
+            }
+            params = initialParameters
+        } else {
+            var g = SeededGenerator(seed: options.seed)
+            params = (options.initialization ?? .standard(for: options.nonlinearity)).parameters(config, generator: &g)
+        }
+        dropoutGenerator = SeededGenerator(seed: options.seed &+ 2)
         optimizer = Optimizer(kind: options.optimizer, parameterCount: params.values.count)
         optimizer.momentum = options.momentum
         optimizer.weightDecay = options.weightDecay
@@ -71,10 +83,19 @@ public final class Trainer<Task: TrainingTask> {
         gradient = Parameters(config: config)
     }
 
+    private static func describe(_ c: ModelConfig) -> String {
+        "\(c.inputSize) inputs, L=\(c.layers) H=\(c.hiddenSize) \(c.nonlinearity.rawValue), \(c.outputSize) \(c.head.rawValue) outputs"
+    }
+
     /// One step on the task's next batch: forward, BPTT, clipping, update.
     @discardableResult
     public func trainStep() throws -> StepReport {
-        let batch = task.nextBatch()
+        var batch = task.nextBatch()
+        if let p = options.dropout, p > 0 {
+            let keep = Float(1 / (1 - p))
+            let count = params.config.layers * batch.steps * batch.size * params.config.hiddenSize
+            batch.dropout = (0..<count).map { _ in dropoutGenerator.nextUnit() < p ? 0 : keep }
+        }
         let result = try engine.gradient(params, batch, reduction: .mean, into: &gradient)
         let parameterNorms = recordsParameterNorms ? gradient.tensorNorms() : []
         engine.phaseTimer?.lap("parameter norms")
@@ -116,6 +137,7 @@ public final class Trainer<Task: TrainingTask> {
     private struct ResumeState: Codable {
         var step: Int, itemsSeen: Int, optimizerStep: Int, learningRateScale: Double
         var best: ValidationScore?, bestStep: Int?, validationsSinceBest: Int
+        var dropoutGenerator: [UInt64]?
     }
 
     /// The model plus everything needed to resume exactly: optimizer moments, step counts, the task's data
@@ -124,7 +146,8 @@ public final class Trainer<Task: TrainingTask> {
         var file = modelFile()
         let state = ResumeState(step: step, itemsSeen: itemsSeen, optimizerStep: optimizer.step,
                                 learningRateScale: learningRateScale, best: best?.score, bestStep: best?.step,
-                                validationsSinceBest: validationsSinceBest)
+                                validationsSinceBest: validationsSinceBest,
+                                dropoutGenerator: (options.dropout ?? 0) > 0 ? dropoutGenerator.state : nil)
         file.metadata["resume"] = ModelFile.encodeJSON(state)
         file.tensors["optim.first"] = SafeTensor(shape: [optimizer.first.count], values: optimizer.first)
         file.tensors["optim.second"] = SafeTensor(shape: [optimizer.second.count], values: optimizer.second)
@@ -168,6 +191,10 @@ public final class Trainer<Task: TrainingTask> {
         learningRateScale = state.learningRateScale
         best = state.best.map { ($0, state.bestStep ?? state.step) }
         validationsSinceBest = state.validationsSinceBest
+        if let saved = state.dropoutGenerator {
+            guard let generator = SeededGenerator(state: saved) else { throw fail("malformed dropout generator state") }
+            dropoutGenerator = generator
+        }
     }
 }
 

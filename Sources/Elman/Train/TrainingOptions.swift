@@ -43,6 +43,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var initialization: Initialization?
     /// Validate, checkpoint and keep the best model every this many steps.
     public var evalEvery = 100
+    /// The probability of dropping each unit of a layer's output where it feeds the layer above or the head, in
+    /// training only (inverted scaling: kept units are divided by 1 − p). Nil or 0: no dropout.
+    public var dropout: Double?
 
     /// The defaults shown on each property.
     public init() {}
@@ -59,6 +62,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         guard weightDecay >= 0, weightDecay.isFinite else {
             throw ElmanError("weightDecay is \(weightDecay); expected a finite number ≥ 0", parameters: ["weightDecay"])
         }
+        if let p = dropout, !(p >= 0 && p < 1) { throw ElmanError("dropout is \(p); expected 0 ≤ dropout < 1", parameters: ["dropout"]) }
         guard warmup >= 0 else { throw ElmanError("warmup is \(warmup); expected ≥ 0", parameters: ["warmup"]) }
         if let v = clipValue, !(v > 0 && v.isFinite) { throw ElmanError("clipValue is \(v); expected a positive number", parameters: ["clipValue"]) }
     }

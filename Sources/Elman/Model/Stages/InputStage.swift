@@ -14,7 +14,7 @@ struct InputStage<T: ElmanFloat> {
         let z = ws.states[l].pointer + n * h  // Z(1..T): T·N×H
         let u = p + layout.offset(.inputWeights(layer: l))
         if l > 0 {  // S_{l−1}(1..T): T·N×H, U_l: H×H
-            T.gemm(.none, .none, m: rows, n: h, k: h, alpha: 1, a: ws.states[l - 1].pointer + n * h, lda: h, b: u, ldb: h,
+            T.gemm(.none, .none, m: rows, n: h, k: h, alpha: 1, a: ws.output(of: l - 1), lda: h, b: u, ldb: h,
                    beta: 0, c: z, ldc: h)
         } else if ws.dense.count > 0 {  // X: T·N×D, U: D×H
             T.gemm(.none, .none, m: rows, n: h, k: config.inputSize, alpha: 1, a: ws.dense.pointer, lda: config.inputSize,
@@ -33,7 +33,7 @@ struct InputStage<T: ElmanFloat> {
         let n = ws.size, h = config.hiddenSize, rows = ws.steps * n
         let dU = grad + layout.offset(.inputWeights(layer: l))
         if l > 0 {
-            let input = ws.states[l - 1].pointer + n * h  // S_{l−1}(1..T): T·N×H
+            let input = ws.output(of: l - 1)  // S_{l−1}(1..T) (∘ its dropout): T·N×H
             T.gemm(.transposed, .none, m: h, n: h, k: rows, alpha: 1, a: input, lda: h, b: dZ, ldb: h, beta: 1, c: dU, ldc: h)
             // dS_{l−1} = dZ·U_lᵀ: dZ: T·N×H, U_lᵀ: H×H
             T.gemm(.none, .transposed, m: rows, n: h, k: h, alpha: 1, a: dZ, lda: h,

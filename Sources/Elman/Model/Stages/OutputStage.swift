@@ -9,7 +9,7 @@ struct OutputStage<T: ElmanFloat> {
     /// Eq. 76: G(t) = S(t)·V + c.
     func forward(_ p: UnsafePointer<T>, _ ws: Workspace<T>) {
         let n = ws.size, h = config.hiddenSize, c = config.outputSize, rows = ws.steps * n
-        let top = ws.states[config.layers - 1].pointer + n * h  // S(1..T): T·N×H
+        let top = ws.output(of: config.layers - 1)  // S(1..T) (∘ its dropout): T·N×H
         // S: T·N×H, V: H×C, G: T·N×C
         T.gemm(.none, .none, m: rows, n: c, k: h, alpha: 1, a: top, lda: h, b: p + layout.offset(.outputWeights), ldb: c,
                beta: 0, c: ws.logits.pointer, ldc: c)
@@ -63,7 +63,7 @@ struct OutputStage<T: ElmanFloat> {
     /// Eq. 100: ∂L/∂V = Σ_t S(t)ᵀ·∂L/∂G(t).
     func weightGradients(_ grad: UnsafeMutablePointer<T>, _ ws: Workspace<T>) {
         let n = ws.size, h = config.hiddenSize, c = config.outputSize, rows = ws.steps * n
-        let top = ws.states[config.layers - 1].pointer + n * h
+        let top = ws.output(of: config.layers - 1)
         let dG = UnsafePointer(ws.logits.pointer)  // T·N×C
         // S(1..T)ᵀ: H×T·N, dG: T·N×C
         T.gemm(.transposed, .none, m: h, n: c, k: rows, alpha: 1, a: top, lda: h, b: dG, ldb: c, beta: 1,
