@@ -171,7 +171,7 @@ expect_error "--init-from with another size" "the model to start from has 12 inp
 # Dropout between two layers trains; evaluation has none, so it gives the same result twice.
 "$elman" train "$tmp/hello1.txt" --layers 2 --dropout 0.3 --steps 30 --hidden 8 --seq 8 --batch 2 --quiet --sample-length 0 --out "$tmp/drop"
 check "eval of a dropout model is deterministic" [ "$("$elman" eval "$tmp/drop" "$tmp/hello2.txt")" = "$("$elman" eval "$tmp/drop" "$tmp/hello2.txt")" ]
-expect_error "--dropout 1" "--dropout is 1.0; expected 0 ≤ dropout < 1" "$elman" train --dropout 1
+expect_error "--dropout 1" "--dropout is 1.0; expected a probability 0 ≤ p < 1" "$elman" train --dropout 1
 
 # Flags that contradict each other or do not apply to the task are refused by name.
 expect_error "--steps with --epochs" "--steps and --epochs both set the run's length" "$elman" train --steps 10 --epochs 1

@@ -62,7 +62,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         guard weightDecay >= 0, weightDecay.isFinite else {
             throw ElmanError("weightDecay is \(weightDecay); expected a finite number ≥ 0", parameters: ["weightDecay"])
         }
-        if let p = dropout, !(p >= 0 && p < 1) { throw ElmanError("dropout is \(p); expected 0 ≤ dropout < 1", parameters: ["dropout"]) }
+        if let p = dropout, !(p >= 0 && p < 1) { throw ElmanError("dropout is \(p); expected a probability 0 ≤ p < 1", parameters: ["dropout"]) }
         guard warmup >= 0 else { throw ElmanError("warmup is \(warmup); expected ≥ 0", parameters: ["warmup"]) }
         if let v = clipValue, !(v > 0 && v.isFinite) { throw ElmanError("clipValue is \(v); expected a positive number", parameters: ["clipValue"]) }
     }
