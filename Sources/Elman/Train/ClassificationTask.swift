@@ -22,7 +22,7 @@ public struct ClassificationTask: TrainingTask {
     private var batchSize = 1
     private var head = Head.softmax
 
-    /// Examples already encoded (``LabeledSequences/parse(_:name:level:labels:vocabulary:)`` reads them from text).
+    /// Examples already encoded (``LabeledSequences/parse(_:name:level:labels:vocabulary:header:)`` reads them from text).
     public init(labels: [String], vocabulary: Vocabulary, train: [Example], validation: [Example] = []) throws {
         guard labels.count >= 2 else { throw ElmanError("a classifier needs at least 2 labels, got \(labels.count)") }
         guard !train.isEmpty else { throw ElmanError("no training examples") }
