@@ -45,4 +45,34 @@ import Testing
         #expect(vocabulary.count == 256)
         #expect(try vocabulary.encode(Corpus.bytes([0, 255, 200])) == [0, 255, 200])
     }
+
+    /// Words, punctuation and line breaks by the documented rule, and text rebuilt with its layout.
+    @Test func wordsSplitOffPunctuationAndKeepLineBreaks() throws {
+        let text = "KING:\nWell-met, my lord; don't go!\n\n(He exits.)"
+        let tokens = Vocabulary.words(text)
+        #expect(tokens == ["KING", ":", "\n", "Well-met", ",", "my", "lord", ";", "don't", "go", "!", "\n", "\n",
+                           "(", "He", "exits", ".", ")"])
+        let vocabulary = Vocabulary.build(from: text, level: .word)
+        #expect(vocabulary.decode(try vocabulary.encode(text)) == text)
+        #expect(Vocabulary.words("the dogs' bones -") == ["the", "dogs", "'", "bones", "-"])
+    }
+
+    /// A word-level prime is followed by a space: "the king" + "Gloucester", not "the kingGloucester".
+    @Test func aWordLevelPrimeIsFollowedByASpace() throws {
+        let text = String(repeating: "the king Gloucester speaks .\n", count: 50)
+        let vocabulary = Vocabulary.build(from: text, level: .word)
+        let tokens = try vocabulary.encode(text)
+        var o = TrainingOptions()
+        o.hidden = 8
+        o.seq = 4
+        o.batch = 2
+        let trainer = try Trainer(options: o, vocabulary: vocabulary, train: tokens, validation: [])
+        let model = try TrainedModel(params: trainer.params, vocabulary: vocabulary)
+        for seed: UInt64 in 1...20 {
+            let next = try model.generate(prime: "the king", length: 1, topK: 0, seed: seed)
+            let symbol = next.trimmingCharacters(in: .whitespaces)
+            let expected = [".", "\n"].contains(symbol) ? symbol : " " + symbol
+            #expect(next == expected, "seed \(seed): '\(next)'")
+        }
+    }
 }

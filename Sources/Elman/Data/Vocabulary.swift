@@ -121,14 +121,57 @@ public struct Vocabulary: Codable, Equatable, Sendable {
             return String(decoding: pieces.compactMap { $0.unicodeScalars.first.map { UInt8(truncatingIfNeeded: $0.value) } },
                           as: UTF8.self)
         }
-        return pieces.joined(separator: level == .word ? " " : "")
+        return level == .word ? Self.joinWords(pieces) : pieces.joined()
     }
 
     /// The id of `symbol`, if it is in the vocabulary.
     public func id(_ symbol: String) -> Int32? { index[symbol] }
 
+    /// The word-level tokens of `text`, by one rule: a word is a run of letters and digits, with apostrophes and
+    /// hyphens inside it ("don't", "well-met"); every other visible character (punctuation, symbols) is a token of
+    /// its own; a line break is the token "\n" (a blank line gives two); other whitespace only separates.
     static func words(_ text: String) -> [String] {
-        text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        var tokens: [String] = []
+        var word = ""
+        func flush() {  // a trailing apostrophe or hyphen ("dogs'", "well-") is punctuation
+            var trailing: [String] = []
+            while let last = word.last, last == "'" || last == "’" || last == "-" {
+                trailing.insert(String(last), at: 0)
+                word.removeLast()
+            }
+            if !word.isEmpty { tokens.append(word) }
+            tokens += trailing
+            word = ""
+        }
+        for c in text {
+            if c.isLetter || c.isNumber {
+                word.append(c)
+            } else if (c == "'" || c == "’" || c == "-") && !word.isEmpty {
+                word.append(c)
+            } else {
+                flush()
+                if c.isNewline {
+                    tokens.append("\n")
+                } else if !c.isWhitespace {
+                    tokens.append(String(c))
+                }
+            }
+        }
+        flush()
+        return tokens
+    }
+
+    /// Word-level tokens back to text: a space between two tokens, except after a line break or an opening bracket
+    /// or quote, and before a line break or closing punctuation (`. , ; : ! ? ) ] }` and closing quotes).
+    static func joinWords(_ tokens: [String]) -> String {
+        let noSpaceBefore: Set<String> = [".", ",", ";", ":", "!", "?", ")", "]", "}", "\n", "”", "’", "…"]
+        let noSpaceAfter: Set<String> = ["\n", "(", "[", "{", "“", "‘"]
+        var out = ""
+        for (i, t) in tokens.enumerated() {
+            if i > 0 && !noSpaceBefore.contains(t) && !noSpaceAfter.contains(tokens[i - 1]) { out += " " }
+            out += t
+        }
+        return out
     }
 }
 

@@ -151,7 +151,9 @@ public struct TrainedModel {
             out.append(next)
             stepper.step(next, state: &state.values)
         }
-        return vocabulary.decode(out)
+        guard vocabulary.level == .word else { return vocabulary.decode(out) }
+        // At word level the generated words are spaced from the prime as from each other.
+        return String(vocabulary.decode(primeIDs + out).dropFirst(vocabulary.decode(primeIDs).count))
     }
 
     /// The labels of `sequence` (split into symbols as in training), most likely first, with their probabilities.
