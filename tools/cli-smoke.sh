@@ -173,6 +173,14 @@ expect_error "--init-from with another size" "the model to start from has 12 inp
 check "eval of a dropout model is deterministic" [ "$("$elman" eval "$tmp/drop" "$tmp/hello2.txt")" = "$("$elman" eval "$tmp/drop" "$tmp/hello2.txt")" ]
 expect_error "--dropout 1" "--dropout is 1.0; expected a probability 0 ≤ p < 1" "$elman" train --dropout 1
 
+# Word level: punctuation and line breaks are tokens, so a sample keeps the text's layout; the prime is spaced.
+printf 'KING:\nWell, my lord; go now.\n\n%.0s' $(seq 1 200) >"$tmp/words.txt"
+"$elman" train "$tmp/words.txt" --level word --steps 60 --hidden 16 --seq 8 --batch 4 --quiet --sample-length 0 --out "$tmp/words"
+"$elman" sample "$tmp/words" --prime "my lord" --length 40 --temperature 0.5 >"$tmp/words.out"
+check "a word-level sample keeps line breaks" [ "$(wc -l <"$tmp/words.out")" -ge 2 ]
+check "no space before punctuation" sh -c "! grep -qE ' [,.;:]' '$tmp/words.out'"
+check "the prime is followed by a space" grep -qE '^my lord[ ;,.]' "$tmp/words.out"
+
 # Flags that contradict each other or do not apply to the task are refused by name.
 expect_error "--steps with --epochs" "--steps and --epochs both set the run's length" "$elman" train --steps 10 --epochs 1
 expect_error "--val-fraction with --val-file" "--val-fraction and --val-file" "$elman" train --val-fraction 0.2 --val-file x
