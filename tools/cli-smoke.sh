@@ -70,9 +70,8 @@ check "predict labels new parity strings ($right/400 right)" [ "$right" -ge 380 
 "$elman" predict "$tmp/parity" "$tmp/parity.txt" --json | head -1 >"$tmp/parity.json"
 check "predict --json gives every label's probability" grep -q '"probabilities":{"even":' "$tmp/parity.json"
 expect_error "predict --top-k on a classifier" "--top-k 3 is for language models" "$elman" predict "$tmp/parity" "$tmp/parity.txt" --top-k 3
-printf '0101\n01x1\n' >"$tmp/bad-parity.txt"
-expect_error "predict names the line" "bad-parity.txt:2: symbols not in the model's vocabulary: 'x'" \
-    "$elman" predict "$tmp/parity" "$tmp/bad-parity.txt"
+printf '0101\n01x1\n' >"$tmp/unseen-parity.txt"
+check "predict reads an unseen symbol as <unk>" [ "$("$elman" predict "$tmp/parity" "$tmp/unseen-parity.txt" | wc -l)" -eq 2 ]
 
 # SIGINT, then the command it prints: the run finishes its --steps with the same weights, checkpoint and
 # history as a run that was never interrupted; report.svg is written on the interrupt too.
@@ -161,11 +160,11 @@ base_loss=$("$elman" eval "$tmp/hello-base/model.safetensors" "$tmp/hello2.txt" 
 tuned_loss=$("$elman" eval "$tmp/tuned/model.safetensors" "$tmp/hello2.txt" --json | python3 -c "import sys, json; print(json.load(sys.stdin)['loss'])")
 check "--init-from starts from the model's weights ($base_loss vs $tuned_loss)" python3 -c "import sys; sys.exit(0 if abs($base_loss - $tuned_loss) < 1e-4 else 1)"
 printf 'hello, Zed.\n%.0s' $(seq 1 300) >"$tmp/zed.txt"
-expect_error "--init-from with unseen symbols" "symbols not in the model's vocabulary: 'Z'" \
-    "$elman" train "$tmp/zed.txt" --init-from "$tmp/hello-base" --seq 8 --batch 2 --out "$tmp/m"
+"$elman" train "$tmp/zed.txt" --init-from "$tmp/hello-base" --steps 2 --seq 8 --batch 2 --quiet --sample-length 0 --out "$tmp/zed"
+check "--init-from reads unseen symbols as <unk>, and eval counts them" grep -q "8.33% unknown" <<<"$("$elman" eval "$tmp/zed" "$tmp/zed.txt")"
 expect_error "--init-from a model of another task" "--task classify" \
     "$elman" train --task classify --init-from "$tmp/hello-base" --out "$tmp/m"
-expect_error "--init-from with another size" "the model to start from has 12 inputs, L=1 H=8" \
+expect_error "--init-from with another size" "the model to start from has 13 inputs, L=1 H=8" \
     "$elman" train "$tmp/hello2.txt" --init-from "$tmp/hello-base" --hidden 16 --seq 8 --batch 2 --out "$tmp/m"
 
 # Dropout between two layers trains; evaluation has none, so it gives the same result twice.
@@ -180,6 +179,11 @@ printf 'KING:\nWell, my lord; go now.\n\n%.0s' $(seq 1 200) >"$tmp/words.txt"
 check "a word-level sample keeps line breaks" [ "$(wc -l <"$tmp/words.out")" -ge 2 ]
 check "no space before punctuation" sh -c "! grep -qE ' [,.;:]' '$tmp/words.out'"
 check "the prime is followed by a space" grep -qE '^my lord[ ;,.]' "$tmp/words.out"
+
+# The vocabulary comes from the training part only: a symbol seen only in the validation text is <unk>.
+{ printf 'ab%.0s' $(seq 1 450); printf 'cc%.0s' $(seq 1 50); } >"$tmp/abc.txt"
+"$elman" train "$tmp/abc.txt" --steps 2 --seq 4 --batch 2 --hidden 4 --sample-length 0 --out "$tmp/abc" >"$tmp/abc.log"
+check "the vocabulary is the training part's (a, b, <unk>)" grep -q "char level, 3 symbols" "$tmp/abc.log"
 
 # Flags that contradict each other or do not apply to the task are refused by name.
 expect_error "--steps with --epochs" "--steps and --epochs both set the run's length" "$elman" train --steps 10 --epochs 1

@@ -30,8 +30,8 @@ struct DiagnoseCommand: ParsableCommand {
         }
         guard batch <= 4096 else { throw ElmanError("--batch is \(batch); expected at most 4096 streams") }
         let trained = try TrainedModel.load(model)
-        if trained.isClassifier {
-            throw ElmanError("\(model): a sequence classifier; diagnose measures language models")
+        if trained.isClassifier || trained.isRegressor {
+            throw ElmanError("\(model): a \(trained.isClassifier ? "sequence classifier" : "regression model"); diagnose measures language models")
         }
         let source = file ?? "built-in Reber grammar corpus"
         let text = try file.map { try Corpus.read($0, level: trained.vocabulary.level) } ?? .text(ReberGrammar.corpus(strings: 2000, seed: 77))
@@ -44,6 +44,11 @@ struct DiagnoseCommand: ParsableCommand {
                     + "give the text it was trained on: elman diagnose \(model) FILE")
             }
             throw ElmanError("\(file): \(e.message)")
+        }
+        let unknown = trained.vocabulary.unknownShare(tokens)
+        if file == nil && unknown > 0 {  // a model of other text: its own text is what to measure it on
+            throw ElmanError("\(model) was not trained on the built-in Reber grammar corpus (\(fixed(100 * unknown, 1))% of its "
+                + "symbols are unknown to the model); give the text it was trained on: elman diagnose \(model) FILE")
         }
         guard tokens.count > chunk else {
             throw ElmanError("\(source): \(tokens.count) tokens; --chunk \(chunk) needs at least \(chunk + 1)")

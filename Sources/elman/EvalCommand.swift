@@ -25,11 +25,13 @@ struct EvalCommand: ParsableCommand {
         }
         let loss = score.loss, perplexity = Double.exp(loss), bits = loss / Double.log(2)
         if json {
-            struct Result: Encodable { var loss, perplexity, bitsPerToken: Double, tokens, predictions: Int }
-            printJSON(Result(loss: loss, perplexity: perplexity, bitsPerToken: bits, tokens: tokens.count, predictions: score.items))
+            struct Result: Encodable { var loss, perplexity, bitsPerToken: Double, tokens, predictions: Int, unknownShare: Double }
+            printJSON(Result(loss: loss, perplexity: perplexity, bitsPerToken: bits, tokens: tokens.count, predictions: score.items,
+                             unknownShare: vocabulary.unknownShare(tokens)))
         } else {
             print("\(file): \(tokens.count) tokens, \(score.items) prediction\(score.items == 1 ? "" : "s") · loss \(fixed(loss, 4)) nats/token · "
-                  + "perplexity \(fixed(perplexity, 3)) · \(fixed(bits, 4)) bits/token")
+                  + "perplexity \(fixed(perplexity, 3)) · \(fixed(bits, 4)) bits/token · "
+                  + "\(fixed(100 * vocabulary.unknownShare(tokens), 2))% unknown (<unk>)")
         }
     }
 

@@ -96,8 +96,8 @@ extension TrainCommand {
             guard labels.count >= 2 else {
                 throw ElmanError("\(name): every example has the label '\(labels.first ?? "")'; a classifier needs at least 2 labels")
             }
-            let vocabulary = base?.vocabulary
-                ?? Vocabulary.build(from: (trainRows + validationRows).map(\.sequence).joined(separator: "\n"), level: settings.level)
+            let vocabulary = base?.vocabulary  // from the training rows only; unseen symbols become <unk>
+                ?? Vocabulary.build(pieces: trainRows.flatMap { Vocabulary.pieces(of: $0.sequence, level: settings.level) }, level: settings.level)
             let train = try LabeledSequences.encode(trainRows, name: name, labels: labels, vocabulary: vocabulary)
             let validation = try LabeledSequences.encode(validationRows, name: validationName, labels: labels, vocabulary: vocabulary)
             let all = (labels: labels, vocabulary: vocabulary)
@@ -133,14 +133,22 @@ extension TrainCommand {
             let cut = tokens.count - Int(Double(tokens.count) * s.valFraction)
             return (fixed, Array(tokens[..<cut]), Array(tokens[cut...]))
         }
+        // The vocabulary comes from the training part only; validation symbols it lacks become <unk>.
         if let valFile = s.valFile {
             let valText = try Corpus.read(valFile, level: s.level)
-            let vocabulary = Vocabulary.build(from: s.level == .word ? text : text + valText, level: s.level, minCount: s.minCount)
+            let vocabulary = Vocabulary.build(from: text, level: s.level, minCount: s.minCount)
             return (vocabulary, try vocabulary.encode(text), try vocabulary.encode(valText))
         }
-        let vocabulary = Vocabulary.build(from: text, level: s.level, minCount: s.minCount)
-        let tokens = try vocabulary.encode(text)
-        let cut = tokens.count - Int(Double(tokens.count) * s.valFraction)
+        guard case .text(let string) = text else {  // bytes: every byte is a symbol
+            let vocabulary = Vocabulary.build(from: text, level: s.level)
+            let tokens = try vocabulary.encode(text)
+            let cut = tokens.count - Int(Double(tokens.count) * s.valFraction)
+            return (vocabulary, Array(tokens[..<cut]), Array(tokens[cut...]))
+        }
+        let pieces = Vocabulary.pieces(of: string, level: s.level)
+        let cut = pieces.count - Int(Double(pieces.count) * s.valFraction)
+        let vocabulary = Vocabulary.build(pieces: pieces[..<cut], level: s.level, minCount: s.minCount)
+        let tokens = try vocabulary.encode(pieces: pieces)
         return (vocabulary, Array(tokens[..<cut]), Array(tokens[cut...]))
     }
 
@@ -227,8 +235,8 @@ extension TrainCommand {
         let generated = try model.generate(prime: "B", length: 20000, seed: 7)
         let (share, strings) = ReberGrammar.grammaticalShare(of: "B" + generated)
         var g = SeededGenerator(seed: 7)
-        let symbols = model.vocabulary.symbols
-        let uniform = String((0..<20000).map { _ in Character(symbols[Int(g.next() % UInt64(symbols.count))]) })
+        let symbols = model.vocabulary.symbols.filter { $0 != Vocabulary.unknown }
+        let uniform = (0..<20000).map { _ in symbols[Int(g.next() % UInt64(symbols.count))] }.joined()
         let chance = ReberGrammar.grammaticalShare(of: uniform)
         print("learned: \(fixed(100 * share, 1))% of \(strings) sampled strings are grammatical embedded Reber strings "
               + "(chance, uniform symbols: \(fixed(100 * chance.share, 1))% of \(chance.strings))")

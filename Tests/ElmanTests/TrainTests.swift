@@ -87,7 +87,10 @@ import Testing
     @Test func vocabularyRoundTripsAndNamesUnknownSymbols() throws {
         let chars = Vocabulary.build(from: "hello world", level: .char)
         #expect(chars.decode(try chars.encode("hello")) == "hello")
-        #expect(throws: ElmanError("symbols not in the model's vocabulary: 'z'")) { try chars.encode("zzz") }
+        let unk = try #require(chars.id(Vocabulary.unknown))  // every level but bytes has <unk>
+        #expect(try chars.encode("zhz") == [unk, chars.id("h")!, unk])
+        #expect(chars.decode(try chars.encode("hz")) == "h\u{FFFD}")
+        #expect(chars.unknownShare(try chars.encode("hzzo")) == 0.5)
         let words = Vocabulary.build(from: "a b a c a b", level: .word, minCount: 2)
         #expect(words.symbols == ["a", "b", "<unk>"])
         #expect(try words.encode("a c b") == [0, 2, 1])

@@ -45,21 +45,43 @@ public struct Vocabulary: Codable, Equatable, Sendable {
     /// The number of symbols.
     public var count: Int { symbols.count }
 
-    /// Builds the vocabulary of `text`: sorted characters, or words seen at least `minCount` times
-    /// (most frequent first) plus `<unk>`.
+    /// Builds the vocabulary of `text`: its sorted characters, or its words seen at least `minCount` times (most
+    /// frequent first), then `<unk>`, which every symbol not in the text becomes; at byte level all 256 bytes.
     public static func build(from text: String, level: TokenLevel, minCount: Int = 1) -> Vocabulary {
+        level == .byte ? build(bytes: []) : build(pieces: pieces(of: text, level: level), level: level, minCount: minCount)
+    }
+
+    /// The vocabulary of text already split into `pieces` (``pieces(of:level:)``).
+    public static func build(pieces: some Collection<String>, level: TokenLevel, minCount: Int = 1) -> Vocabulary {
         switch level {
         case .byte:
-            return build(bytes: Array(text.utf8))
+            return build(bytes: [])
         case .char:
-            let scalars = Set(text.unicodeScalars)
-            return Vocabulary(level: .char, symbols: scalars.sorted().map { String($0) })
+            return Vocabulary(level: .char, symbols: Set(pieces.compactMap(\.unicodeScalars.first)).sorted().map { String($0) } + [unknown])
         case .word:
             var counts: [String: Int] = [:]
-            for w in words(text) { counts[w, default: 0] += 1 }
+            for w in pieces { counts[w, default: 0] += 1 }
             let kept = counts.filter { $0.value >= minCount }.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
             return Vocabulary(level: .word, symbols: kept.map(\.key) + [unknown])
         }
+    }
+
+    /// `text` split into symbols as `level` splits it: Unicode scalars, words (``words(_:)``), or bytes.
+    public static func pieces(of text: String, level: TokenLevel) -> [String] {
+        switch level {
+        case .char: return text.unicodeScalars.map { String($0) }
+        case .word: return words(text)
+        case .byte: return text.utf8.map(byteSymbol)
+        }
+    }
+
+    /// The ids of `pieces`; symbols not in the vocabulary become `<unk>` where it has one.
+    public func encode(pieces: [String]) throws -> [Int32] { try encodePieces(pieces) }
+
+    /// The share of `ids` that are `<unk>`.
+    public func unknownShare(_ ids: [Int32]) -> Double {
+        guard let unk = index[Self.unknown], !ids.isEmpty else { return 0 }
+        return Double(ids.filter { $0 == unk }.count) / Double(ids.count)
     }
 
     /// The byte-level vocabulary: all 256 byte values, in order, whatever `bytes` holds, so that a byte model
@@ -80,7 +102,7 @@ public struct Vocabulary: Codable, Equatable, Sendable {
     public func encode(_ corpus: Corpus) throws -> [Int32] {
         switch corpus {
         case .text(let text): return try encode(text)
-        case .bytes(let bytes): return try encode(pieces: bytes.map(Self.byteSymbol))
+        case .bytes(let bytes): return try encodePieces(bytes.map(Self.byteSymbol))
         }
     }
 
@@ -90,13 +112,13 @@ public struct Vocabulary: Codable, Equatable, Sendable {
     /// vocabulary has it; otherwise the error names them.
     public func encode(_ text: String) throws -> [Int32] {
         switch level {
-        case .char: return try encode(pieces: text.unicodeScalars.map { String($0) })
-        case .word: return try encode(pieces: Self.words(text))
-        case .byte: return try encode(pieces: text.utf8.map(Self.byteSymbol))
+        case .char: return try encodePieces(text.unicodeScalars.map { String($0) })
+        case .word: return try encodePieces(Self.words(text))
+        case .byte: return try encodePieces(text.utf8.map(Self.byteSymbol))
         }
     }
 
-    private func encode(pieces: [String]) throws -> [Int32] {
+    private func encodePieces(_ pieces: [String]) throws -> [Int32] {
         let unk = index[Self.unknown]
         var ids: [Int32] = []
         ids.reserveCapacity(pieces.count)
@@ -114,14 +136,15 @@ public struct Vocabulary: Codable, Equatable, Sendable {
         return ids
     }
 
-    /// The text of `ids`; at byte level the bytes decoded as UTF-8, invalid sequences shown as U+FFFD.
+    /// The text of `ids`; at byte level the bytes decoded as UTF-8, invalid sequences shown as U+FFFD, as is `<unk>`
+    /// at char level.
     public func decode(_ ids: [Int32]) -> String {
         let pieces = ids.map { Int($0) < symbols.count && $0 >= 0 ? symbols[Int($0)] : "" }
         if level == .byte {
             return String(decoding: pieces.compactMap { $0.unicodeScalars.first.map { UInt8(truncatingIfNeeded: $0.value) } },
                           as: UTF8.self)
         }
-        return level == .word ? Self.joinWords(pieces) : pieces.joined()
+        return level == .word ? Self.joinWords(pieces) : pieces.map { $0 == Self.unknown ? "\u{FFFD}" : $0 }.joined()
     }
 
     /// The id of `symbol`, if it is in the vocabulary.

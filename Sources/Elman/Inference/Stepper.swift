@@ -77,9 +77,11 @@ final class Stepper {
         }
     }
 
-    /// The next token drawn by `sampler` from the last symbol's logits.
-    func draw(_ sampler: Sampler, using g: inout SeededGenerator) -> Int32 {
-        sampler.draw(logits, weights: &weights, using: &g)
+    /// The next token drawn by `sampler` from the last symbol's logits, never `excluded` (`<unk>`: generated text
+    /// has no placeholder in it).
+    func draw(_ sampler: Sampler, excluding excluded: Int32? = nil, using g: inout SeededGenerator) -> Int32 {
+        if let excluded, logits.count > 1 { logits[Int(excluded)] = -.infinity }
+        return sampler.draw(logits, weights: &weights, using: &g)
     }
 
     /// softmax(G), or σ(G) for the sigmoid head's one output, of the last symbol.

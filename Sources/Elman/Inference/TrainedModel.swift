@@ -130,7 +130,7 @@ public struct TrainedModel {
 
     /// Generates `length` symbols after `prime` (fed first; empty: a newline if the vocabulary has one, else a
     /// random symbol) by sampling softmax(logits / temperature), restricted to the `topK` most likely (0: all).
-    /// Returns the generated text only. The same seed always gives the same text, the same as `elman sample --seed`.
+    /// `<unk>` is never drawn. Returns the generated text only. The same seed always gives the same text, the same as `elman sample --seed`.
     public func generate(prime: String, length: Int, temperature: Double = 1, topK: Int = 0, seed: UInt64 = 1) throws -> String {
         guard !isClassifier, !isRegressor else {
             throw ElmanError("generate needs a language model; this is a \(isClassifier ? "classifier (use classify)" : "regression model (use forecast)")")
@@ -147,7 +147,7 @@ public struct TrainedModel {
         var out: [Int32] = []
         out.reserveCapacity(length)
         for _ in 0..<length {
-            let next = stepper.draw(sampler, using: &g)
+            let next = stepper.draw(sampler, excluding: vocabulary.id(Vocabulary.unknown), using: &g)
             out.append(next)
             stepper.step(next, state: &state.values)
         }
