@@ -66,7 +66,8 @@ public struct Vocabulary: Codable, Equatable, Sendable {
         }
     }
 
-    /// `text` split into symbols as `level` splits it: Unicode scalars, words (``words(_:)``), or bytes.
+    /// `text` split into symbols as `level` splits it: Unicode scalars, words (runs of letters and digits; each
+    /// punctuation mark and line break a token of its own), or bytes.
     public static func pieces(of text: String, level: TokenLevel) -> [String] {
         switch level {
         case .char: return text.unicodeScalars.map { String($0) }
