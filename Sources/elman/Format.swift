@@ -19,11 +19,6 @@ func fixed(_ x: Double, _ digits: Int) -> String {
     return (x < 0 ? "-" : "") + "\(whole)" + (digits > 0 ? "." + String(repeating: "0", count: digits - fracText.count) + fracText : "")
 }
 
-func monotonicSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
 
 /// Two significant digits: 1.2e-5.
 func scientific(_ x: Double) -> String {
@@ -58,11 +53,7 @@ func printToStandardError(_ line: String) {
 
 /// One JSON object on one line of standard output, keys in snake case and sorted.
 func printJSON<V: Encodable>(_ value: V) {
-    let encoder = JSONEncoder()
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.outputFormatting = .sortedKeys
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    print(String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self))
+    print(String(decoding: JSONLines.line(value).dropLast(), as: UTF8.self))
 }
 
 /// Runs `body`, rewriting a library error's parameter names (``ElmanError/parameters``, TrainingOptions'

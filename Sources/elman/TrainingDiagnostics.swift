@@ -46,16 +46,12 @@ struct TrainingDiagnostics {
     }
 
     private func write() throws {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = .sortedKeys
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         var bytes: [UInt8] = []
         for r in records {
             let line = Line(step: r.step, gradientNorm: r.globalNorm, clipRate: r.clipRate,
                             parameterNorms: Dictionary(r.parameterNorms.map { ($0.name, $0.norm) }) { a, _ in a },
                             gradientFlow: r.flow)
-            bytes += Array(try encoder.encode(line)) + [UInt8(ascii: "\n")]
+            bytes += JSONLines.line(line)
         }
         try FileIO.writeAtomically(bytes, to: "\(directory)/diagnostics.jsonl")
         try FileIO.writeAtomically(Array(svg().utf8), to: "\(directory)/diagnostics.svg")

@@ -46,14 +46,6 @@ public struct MetricsLog {
     /// Every record in the file, in order.
     public private(set) var records: [MetricsRecord]
 
-    private static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = .sortedKeys
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return e
-    }()
-
     /// Opens (or creates) the log at `path`, dropping the lines of steps after `step`: those of a run that went on
     /// past the checkpoint it is now resumed from.
     public init(path: String, keepingThrough step: Int) throws {
@@ -61,18 +53,14 @@ public struct MetricsLog {
         let all = FileIO.exists(path) ? try Self.read(path) : []
         records = all.filter { $0.step <= step }
         if records.count != all.count {
-            try FileIO.writeAtomically(records.flatMap(Self.line), to: path)
+            try FileIO.writeAtomically(records.flatMap(JSONLines.line), to: path)
         }
     }
 
     /// Appends one line to the file.
     public mutating func append(_ record: MetricsRecord) throws {
-        try FileIO.append(Self.line(record), to: path)
+        try FileIO.append(JSONLines.line(record), to: path)
         records.append(record)
-    }
-
-    private static func line(_ record: MetricsRecord) -> [UInt8] {
-        Array((try? encoder.encode(record)) ?? Data()) + [UInt8(ascii: "\n")]
     }
 
     /// The records of a metrics file; a torn last line (a process killed while writing it) is skipped, any other

@@ -224,7 +224,7 @@ public final class TrainingRun<Task: TrainingTask> {
 }
 
 /// Seconds on a clock that only moves forward, for rates and durations.
-func monotonicSeconds() -> Double {
+package func monotonicSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
