@@ -56,6 +56,23 @@ expect_error "sample a classifier" "sequence classifier" "$elman" sample "$tmp/c
 check "classify resume" "$elman" train --task classify --resume "$tmp/cls" --steps 60 --quiet
 check "classify resume reached step 60" grep -q '"step":60' "$tmp/cls/metrics.jsonl"
 
+# Bidirectional layers: the label is the first symbol of a 40–80-symbol sequence, which the reverse direction reads
+# last; --layers 2 --dropout 0.3 trains and eval gives the same result twice; language models refuse the flag.
+awk 'BEGIN { srand(7); for (i = 0; i < 1500; i++) { n = 40 + int(rand() * 41); s = "";
+     for (j = 0; j < n; j++) s = s substr("abcdef", 1 + int(rand() * 6), 1); print substr(s, 1, 1) "\t" s } }' >"$tmp/first.tsv"
+"$elman" train --task classify "$tmp/first.tsv" --bidirectional --hidden 32 --steps 600 --quiet --out "$tmp/bi"
+"$elman" eval "$tmp/bi" "$tmp/first.tsv" --json >"$tmp/bi.json" 2>&1
+check "bidirectional: ≥ 95% on the first-symbol task" "${PYTHON:-python3}" -c \
+    "import json, sys; sys.exit(0 if json.load(open('$tmp/bi.json'))['accuracy'] >= 0.95 else 1)"
+check "bidirectional: predict" grep -q "^a" <<<"$(printf 'abcdefabcdefabcdefabcdefabcdefabcdefabcdef\n' | "$elman" predict "$tmp/bi" -)"
+"$elman" train --task classify "$tmp/first.tsv" --bidirectional --layers 2 --dropout 0.3 --hidden 16 --steps 100 --quiet --out "$tmp/bi2"
+check "bidirectional --layers 2 --dropout 0.3: eval twice gives the same result" \
+    cmp <("$elman" eval "$tmp/bi2" "$tmp/first.tsv" --json) <("$elman" eval "$tmp/bi2" "$tmp/first.tsv" --json)
+expect_error "--bidirectional for a language model" "--bidirectional is for classifiers" "$elman" train --bidirectional --steps 1
+if "${PYTHON:-python3}" -c "import torch, safetensors" 2>/dev/null; then
+    check "bidirectional loads into nn.RNN(bidirectional=True)" "${PYTHON:-python3}" tools/load_in_torch.py "$tmp/bi2/model.safetensors" --elman "$elman"
+fi
+
 # elman predict: the built-in classifier labels parity strings it never saw.
 "$elman" train --task classify --quiet --out "$tmp/parity"
 python3 -c "

@@ -7,10 +7,14 @@ autograd gradients on a random batch are compared with `elman grad` on the same 
     swift build -c release && .build/release/elman train --out /tmp/run
     /tmp/venv/bin/python tools/load_in_torch.py /tmp/run/model.safetensors --elman .build/release/elman
 
-Exits non-zero if the loss or any gradient differs by more than 1e-4 relative (the model is Float32).
+A bidirectional model (tensors with the suffix _reverse) loads into nn.RNN(bidirectional=True). A classifier's
+batch is packed (random lengths), its loss taken at each sequence's last step, and its head reads what the model's
+metadata config says: nn.RNN's output at that step ("everyStep") or both directions' h_n ("finalState").
+
+Exits non-zero if the loss, h_n or any gradient differs by more than 1e-4 relative (the model is Float32).
 PyTorch is a peer for checking only, never a dependency of Elman.
 """
-import argparse, os, subprocess, sys, tempfile
+import argparse, json, os, subprocess, sys, tempfile
 
 import numpy as np
 import torch
@@ -32,43 +36,65 @@ def main():
     state = load_file(a.model)
     with safe_open(a.model, "np") as f:
         meta = f.metadata() or {}
-    layers = sum(1 for k in state if k.startswith("rnn.weight_hh_l"))
+    layers = sum(1 for k in state if k.startswith("rnn.weight_hh_l") and not k.endswith("_reverse"))
+    bidirectional = "rnn.weight_hh_l0_reverse" in state
     hidden, vocab = state["rnn.weight_hh_l0"].shape[0], state["rnn.weight_ih_l0"].shape[1]
     nonlinearity = meta.get("nonlinearity", "tanh")
+    readout = json.loads(meta.get("config", "{}")).get("readout", "everyStep")
     rnn = torch.nn.RNN(vocab, hidden, num_layers=layers, nonlinearity=nonlinearity,
-                       bias="rnn.bias_ih_l0" in state)
-    fc = torch.nn.Linear(hidden, state["fc.weight"].shape[0], bias="fc.bias" in state)
+                       bias="rnn.bias_ih_l0" in state, bidirectional=bidirectional)
+    width = hidden * (2 if bidirectional else 1)
+    fc = torch.nn.Linear(width, state["fc.weight"].shape[0], bias="fc.bias" in state)
     rnn.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("rnn.")}, strict=True)
     fc.load_state_dict({k[3:]: v for k, v in state.items() if k.startswith("fc.")}, strict=True)
-    print(f"loaded {a.model} into nn.RNN({vocab}, {hidden}, num_layers={layers}, nonlinearity={nonlinearity!r})"
-          f" + nn.Linear({hidden}, {fc.out_features})")
+    print(f"loaded {a.model} into nn.RNN({vocab}, {hidden}, num_layers={layers}, nonlinearity={nonlinearity!r}, "
+          f"bidirectional={bidirectional}) + nn.Linear({width}, {fc.out_features})")
 
     rng = np.random.default_rng(0)
     head = meta.get("head", "softmax" if fc.out_features > 1 else "sigmoid")
     sigmoid = head == "sigmoid"
+    classifier = meta.get("task") == "classify"
+    T, N = a.steps, a.batch
+    # A classifier's sequences have lengths of their own (a packed batch) and count at their last step only.
+    lengths = rng.integers(1, T + 1, size=N).astype(np.int64) if classifier else np.full(N, T, dtype=np.int64)
+    lengths[0] = T
+    mask = np.zeros((T, N), dtype=np.float32)
+    for n, length in enumerate(lengths):
+        if classifier:
+            mask[length - 1, n] = 1
+        else:
+            mask[:length, n] = 1
     if head == "linear":  # a regression model reads real vectors
-        inputs = rng.standard_normal(size=(a.steps, a.batch, vocab)).astype(np.float32)
-        out, _ = rnn(torch.from_numpy(inputs))
+        inputs = rng.standard_normal(size=(T, N, vocab)).astype(np.float32)
+        x = torch.from_numpy(inputs)
     else:
-        inputs = rng.integers(0, vocab, size=(a.steps, a.batch)).astype(np.int64)
-        out, _ = rnn(torch.nn.functional.one_hot(torch.from_numpy(inputs), vocab).float())
+        inputs = rng.integers(0, vocab, size=(T, N)).astype(np.int64)
+        x = torch.nn.functional.one_hot(torch.from_numpy(inputs), vocab).float()
+    packed = torch.nn.utils.rnn.pack_padded_sequence(x, torch.from_numpy(lengths), enforce_sorted=False)
+    out, h_n = rnn(packed)
+    out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, total_length=T)
+    if bidirectional and readout == "finalState":  # the forward state at t beside the reverse direction's h_n
+        out = torch.cat([out[..., :hidden], h_n[-1].unsqueeze(0).expand(T, N, hidden)], dim=-1)
+    logits, weight = fc(out), torch.from_numpy(mask)
     if head == "linear":  # squared error ½‖G − Y‖², summed
-        targets = rng.standard_normal(size=(a.steps, a.batch, fc.out_features)).astype(np.float32)
-        loss = 0.5 * ((fc(out) - torch.from_numpy(targets)) ** 2).sum()
+        targets = rng.standard_normal(size=(T, N, fc.out_features)).astype(np.float32)
+        loss = (0.5 * ((logits - torch.from_numpy(targets)) ** 2).sum(-1) * weight).sum()
     elif sigmoid:  # a two-label classifier: one logit, binary cross-entropy against 0/1 targets
-        targets = rng.integers(0, 2, size=(a.steps, a.batch)).astype(np.float32)
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(
-            fc(out)[..., 0], torch.from_numpy(targets), reduction="sum")
+        targets = rng.integers(0, 2, size=(T, N)).astype(np.float32)
+        loss = (torch.nn.functional.binary_cross_entropy_with_logits(
+            logits[..., 0], torch.from_numpy(targets), reduction="none") * weight).sum()
     else:
-        targets = rng.integers(0, fc.out_features, size=(a.steps, a.batch)).astype(np.int64)
-        loss = torch.nn.functional.cross_entropy(fc(out).reshape(-1, fc.out_features),
-                                                 torch.from_numpy(targets).reshape(-1), reduction="sum")
+        targets = rng.integers(0, fc.out_features, size=(T, N)).astype(np.int64)
+        loss = (torch.nn.functional.cross_entropy(logits.reshape(-1, fc.out_features),
+                                                  torch.from_numpy(targets).reshape(-1), reduction="none")
+                * weight.reshape(-1)).sum()
     loss.backward()
     grads = {f"rnn.{n}": p.grad for n, p in rnn.named_parameters()}
     grads.update({f"fc.{n}": p.grad for n, p in fc.named_parameters()})
 
     with tempfile.TemporaryDirectory() as d:
-        save_file({"inputs": inputs, "targets": targets}, os.path.join(d, "batch.safetensors"))
+        save_file({"inputs": inputs, "targets": targets, "mask": mask, "lengths": lengths},
+                  os.path.join(d, "batch.safetensors"))
         r = subprocess.run([a.elman, "grad", a.model, os.path.join(d, "batch.safetensors"),
                             "--out", os.path.join(d, "grads.safetensors")], capture_output=True, text=True)
         if r.returncode != 0:
@@ -79,13 +105,14 @@ def main():
         return float((x - y).abs().max() / max(float(y.abs().max()), 1e-12))
 
     worst = {"loss": abs(float(theirs["loss"]) - loss.item()) / max(abs(loss.item()), 1e-12)}
+    worst["h_n"] = rel(theirs["h_n"].double(), h_n.detach().double())
     worst.update({k: rel(theirs[k].double(), g.double()) for k, g in grads.items()})
     for k, e in worst.items():
-        print(f"  {k:18s} max rel. difference {e:.2e}")
+        print(f"  {k:26s} max rel. difference {e:.2e}")
     if max(worst.values()) > 1e-4:
         sys.exit("FAILED: PyTorch and Elman disagree")
-    print(f"PyTorch and elman agree ({head} head): loss {loss.item():.6f} on "
-          f"{a.steps}×{a.batch} tokens, every gradient within 1e-4")
+    print(f"PyTorch and elman agree ({head} head{', bidirectional, ' + readout if bidirectional else ''}): "
+          f"loss {loss.item():.6f} on {T}×{N} steps, h_n and every gradient within 1e-4")
 
 
 if __name__ == "__main__":

@@ -61,13 +61,13 @@ struct GradCheckCommand: ParsableCommand {
             }
             add("model", reports)
         }
-        print("form       parameter  cases  max rel. error  status")
+        print("form       parameter      cases  max rel. error  status")
         var failed = false
         for r in rows {
             let ok = r.error <= tolerance
             failed = failed || !ok
             let kinks = r.kinks > 0 ? " (\(r.kinks) elements at a relu kink left out)" : ""
-            print(pad(r.form, 10), pad(r.param, 10), pad(String(r.cases), 6, right: true),
+            print(pad(r.form, 10), pad(r.param, 14), pad(String(r.cases), 6, right: true),
                   pad(scientific(r.error), 15, right: true), ok ? " ok" : " FAIL", kinks, separator: " ")
         }
         print(failed ? "FAILED: some gradients exceed \(scientific(tolerance))"

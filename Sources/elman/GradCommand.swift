@@ -8,10 +8,12 @@ struct GradCommand: ParsableCommand {
         discussion: """
             PARAMS: safetensors with PyTorch nn.RNN + nn.Linear names (rnn.weight_ih_l0, rnn.weight_hh_l0, \
             rnn.bias_ih_l0, rnn.bias_hh_l0, …, fc.weight, fc.bias). BATCH: safetensors with 'inputs' (T×N \
-            int64 token ids or T×N×D floats), 'targets' (T×N int64 class ids, or floats 0/1 for the sigmoid \
-            head), optional 'mask' (T×N, 1 = counts) and 'h0' (L×N×H). GRADS gets one tensor per parameter \
-            (same name, shape and dtype), 'loss' (a scalar) and 'h_n' (L×N×H). F64 parameters are computed \
-            in Double, F32 in Float.
+            int64 token ids or T×N×D floats), 'targets' (T×N int64 class ids, floats 0/1 for the sigmoid \
+            head, T×N×C floats for the linear head), optional 'mask' (T×N, 1 = counts), 'h0' (L×N×H, 2L×N×H \
+            bidirectional), 'dropout' (L×T×N×H multipliers, 2H bidirectional) and 'lengths' (N int64, a packed \
+            batch). Parameters with '_reverse' tensors are a bidirectional model. GRADS gets one tensor per \
+            parameter (same name, shape and dtype), 'loss' (a scalar) and 'h_n' (as h0). F64 parameters are \
+            computed in Double, F32 in Float.
             """)
 
     @Argument(help: "Parameters file (.safetensors).") var params: String
@@ -48,7 +50,7 @@ struct GradCommand: ParsableCommand {
         }
         var tensors = ModelFile.gradientTensors(gradient, namedAs: paramsFile)
         tensors["loss"] = SafeTensor(shape: [], values: [T(result.loss)])
-        tensors["h_n"] = SafeTensor(shape: [config.layers, b.size, config.hiddenSize], values: result.finalState)
+        tensors["h_n"] = SafeTensor(shape: [config.layers * config.directions, b.size, config.hiddenSize], values: result.finalState)
         return SafeTensorsFile(tensors: tensors, metadata: ["format": ModelFile.format, "reduction": reduction.rawValue])
     }
 }

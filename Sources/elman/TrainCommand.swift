@@ -37,6 +37,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Weight decay (default: 0).") var weightDecay: Double?
     @Option(help: "Dropout probability on each layer's output where it feeds the layer above or the head, in training only (default: 0).")
     var dropout: Double?
+    @Flag(help: "Bidirectional layers, as nn.RNN(bidirectional=True): each layer also reads every sequence backwards, and the head reads both directions' final states (classify only).")
+    var bidirectional = false
     @Option(help: "Clip the gradient's global norm (0: off) (default: 5).") var clip: Double?
     @Option(help: "Clip each gradient element to ±this (default: off).") var clipValue: Double?
     @Option(help: "constant, cosine or step (default: constant).") var schedule: Schedule?
@@ -150,7 +152,8 @@ struct TrainCommand: ParsableCommand {
             ("--nonlinearity", nonlinearity?.rawValue, o.nonlinearity.rawValue), ("--seq", text(seq), "\(o.seq)"),
             ("--batch", text(batch), "\(o.batch)"), ("--optimizer", optimizer?.rawValue, o.optimizer.rawValue),
             ("--lr", text(lr), "\(o.lr)"), ("--momentum", text(momentum), "\(o.momentum)"),
-            ("--weight-decay", text(weightDecay), "\(o.weightDecay)"), ("--dropout", text(dropout), "\(o.dropout ?? 0)"), ("--clip", text(clip), "\(o.clip)"),
+            ("--weight-decay", text(weightDecay), "\(o.weightDecay)"), ("--dropout", text(dropout), "\(o.dropout ?? 0)"),
+            ("--bidirectional", bidirectional ? "given" : nil, o.bidirectional == true ? "given" : "not given"), ("--clip", text(clip), "\(o.clip)"),
             ("--clip-value", text(clipValue), o.clipValue.map { "\($0)" } ?? "off"),
             ("--schedule", schedule?.rawValue, o.schedule.rawValue), ("--warmup", text(warmup), "\(o.warmup)"),
             ("--seed", text(seed), "\(o.seed)"),
@@ -191,6 +194,7 @@ struct TrainCommand: ParsableCommand {
         o.seed = seed ?? 1
         o.initialization = initialization
         o.dropout = dropout
+        o.bidirectional = bidirectional ? true : base?.bidirectional == true ? true : nil
         o.steps = steps ?? (reber ? 2000 : parity ? 6000 : regress ? 1500 : 1000)
         return o
     }

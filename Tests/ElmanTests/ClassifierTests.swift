@@ -2,8 +2,8 @@ import Testing
 @testable import Elman
 
 @Suite struct ClassifierTests {
-    @Test(arguments: [Head.sigmoid, .softmax])
-    func paddedBatchEqualsEachSequenceAlone(head: Head) throws {
+    @Test(arguments: [Head.sigmoid, .softmax], [false, true])
+    func paddedBatchEqualsEachSequenceAlone(head: Head, bidirectional: Bool) throws {
         // Loss only at each sequence's last step: padding after the end must not change loss or gradient.
         let labels: Int32 = head == .sigmoid ? 2 : 3
         let examples: [LabeledSequences.Example] = [
@@ -11,6 +11,8 @@ import Testing
         ]
         var options = TrainingOptions()
         options.hidden = 5
+        options.layers = bidirectional ? 2 : 1
+        options.bidirectional = bidirectional
         let config = ClassificationTask.config(labels: Int(labels), vocabulary: 4, options: options)
         var g = SeededGenerator(seed: 9)
         let params = Parameters<Double>(config: config, generator: &g)
@@ -23,7 +25,7 @@ import Testing
             case .values(let y): targets = .values(y.map(Double.init))
             }
             return Batch(steps: b.steps, size: b.size, inputs: { if case .tokens(let t) = b.inputs { return .tokens(t) }; return .tokens([]) }(),
-                         targets: targets, mask: b.mask?.map(Double.init))
+                         targets: targets, mask: b.mask?.map(Double.init), lengths: b.lengths)
         }
         var together = Parameters<Double>(config: config)
         let all = try engine.gradient(params, doubled(ClassificationTask.batch(examples[...], head: head)), into: &together)

@@ -12,6 +12,10 @@ package struct RandomCase: Sendable {
         public var reduction = Reduction.sum
         /// A fixed dropout mask (p = 0.3, inverted scaling) on every layer's output.
         public var dropout = false
+        public var bidirectional = false
+        public var readout = Readout.everyStep
+        /// Sequences of random lengths in 1...T (packed; the mask is 0 past each one's end).
+        public var lengths = false
 
         public init() {}
 
@@ -34,6 +38,9 @@ package struct RandomCase: Sendable {
             o.initialState = coin()
             o.reduction = coin() ? .sum : .mean
             o.dropout = g.next() % 4 == 0
+            o.bidirectional = g.next() % 3 == 0
+            o.readout = coin() ? .everyStep : .finalState
+            o.lengths = coin()
             return o
         }
 
@@ -41,7 +48,8 @@ package struct RandomCase: Sendable {
             "L=\(layers) H=\(hidden) T=\(steps) N=\(size) D=\(inputSize) C=\(classes) "
                 + "\(denseInput ? "dense" : "tokens") \(head.rawValue) \(nonlinearity.rawValue)"
                 + (bias ? " bias" : " no-bias") + (masked ? " masked" : "") + (initialState ? " h0" : "")
-                + " \(reduction.rawValue)" + (dropout ? " dropout" : "")
+                + " \(reduction.rawValue)" + (dropout ? " dropout" : "") + (lengths ? " lengths" : "")
+                + (bidirectional ? " bidirectional \(readout.rawValue)" : "")
         }
     }
 
@@ -53,7 +61,8 @@ package struct RandomCase: Sendable {
         var g = SeededGenerator(seed: seed)
         options = o
         let config = ModelConfig(inputSize: o.inputSize, hiddenSize: o.hidden, outputSize: o.classes,
-                                 layers: o.layers, head: o.head, nonlinearity: o.nonlinearity, bias: o.bias)
+                                 layers: o.layers, head: o.head, nonlinearity: o.nonlinearity, bias: o.bias,
+                                 bidirectional: o.bidirectional, readout: o.readout)
         params = Parameters(config: config)
         for i in params.values.indices { params.values[i] = g.uniform(-0.9, 0.9) }
         let cells = o.steps * o.size
@@ -73,12 +82,21 @@ package struct RandomCase: Sendable {
             for t in 0..<o.steps { m[t * o.size] = 0 }  // sequence 0 fully masked (all of a batch of one)
             mask = m
         }
+        var lengths: [Int]?
+        if o.lengths {
+            let drawn = (0..<o.size).map { _ in 1 + Int(g.next() % UInt64(o.steps)) }
+            var m = mask ?? [Double](repeating: 1, count: cells)
+            for t in 0..<o.steps { for n in 0..<o.size where t >= drawn[n] { m[t * o.size + n] = 0 } }
+            mask = m
+            lengths = drawn
+        }
+        let states = o.layers * config.directions
         let h0 = o.initialState
-            ? (0..<(o.layers * o.size * o.hidden)).map { _ in g.uniform(-0.8, 0.8) } : nil
+            ? (0..<(states * o.size * o.hidden)).map { _ in g.uniform(-0.8, 0.8) } : nil
         let dropout = o.dropout
-            ? (0..<(o.layers * cells * o.hidden)).map { _ in g.nextUnit() < 0.3 ? 0.0 : 1 / 0.7 } : nil
+            ? (0..<(o.layers * cells * config.outputWidth)).map { _ in g.nextUnit() < 0.3 ? 0.0 : 1 / 0.7 } : nil
         batch = Batch(steps: o.steps, size: o.size, inputs: inputs, targets: targets, mask: mask,
-                      initialState: h0, dropout: dropout)
+                      initialState: h0, dropout: dropout, lengths: lengths)
     }
 }
 
@@ -104,6 +122,15 @@ extension RandomCase.Options {
             ("linear head, one output, L=2", make { $0.head = .linear; $0.classes = 1; $0.layers = 2; $0.reduction = .mean }),
             ("dropout, L=3 relu dense", make { $0.dropout = true; $0.layers = 3; $0.nonlinearity = .relu; $0.denseInput = true }),
             ("dropout, L=1 tokens, h0", make { $0.dropout = true; $0.initialState = true }),
+            ("bidirectional, L=2, lengths", make { $0.bidirectional = true; $0.layers = 2; $0.lengths = true }),
+            ("bidirectional classifier readout", make {
+                $0.bidirectional = true; $0.readout = .finalState; $0.lengths = true; $0.head = .sigmoid; $0.classes = 1
+            }),
+            ("bidirectional, L=3 dense, dropout, h0", make {
+                $0.bidirectional = true; $0.layers = 3; $0.denseInput = true; $0.dropout = true; $0.initialState = true
+                $0.readout = .finalState; $0.size = 4; $0.steps = 6; $0.lengths = true
+            }),
+            ("bidirectional, T=1, H=1", make { $0.bidirectional = true; $0.steps = 1; $0.hidden = 1; $0.layers = 2 }),
             ("seed §1 sizes", make {
                 $0.head = .sigmoid; $0.classes = 1; $0.bias = false; $0.hidden = 1; $0.inputSize = 1
                 $0.denseInput = true; $0.size = 1

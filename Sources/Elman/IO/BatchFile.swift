@@ -1,4 +1,5 @@
-/// Batch files for `elman grad` (docs/ARCHITECTURE.md, Files): `inputs`, `targets`, optional `mask` and `h0`.
+/// Batch files for `elman grad` (docs/ARCHITECTURE.md, Files): `inputs`, `targets`, optional `mask`, `h0`, `dropout`
+/// and `lengths`.
 package enum BatchFile {
     /// Reads a batch for `config`; every error names the file and the tensor.
     public static func batch<T: ElmanFloat>(_ file: SafeTensorsFile, name: String, config: ModelConfig) throws
@@ -56,19 +57,26 @@ package enum BatchFile {
             mask = m.values(as: T.self)
         }
         var h0: [T]?
+        let states = config.layers * config.directions, width = config.outputWidth
         if let s = file.tensors["h0"] {
-            try expectShape(s, "h0", [config.layers, size, config.hiddenSize], "[L, N, H]")
+            try expectShape(s, "h0", [states, size, config.hiddenSize], config.bidirectional ? "[2L, N, H]" : "[L, N, H]")
             guard s.dtype.isFloatingPoint else { throw fail("tensor 'h0' is \(s.dtype.rawValue); expected floats") }
             h0 = s.values(as: T.self)
         }
         var dropout: [T]?
         if let d = file.tensors["dropout"] {
-            try expectShape(d, "dropout", [config.layers, steps, size, config.hiddenSize], "[L, T, N, H]")
+            try expectShape(d, "dropout", [config.layers, steps, size, width], config.bidirectional ? "[L, T, N, 2H]" : "[L, T, N, H]")
             guard d.dtype.isFloatingPoint else { throw fail("tensor 'dropout' is \(d.dtype.rawValue); expected float multipliers") }
             dropout = d.values(as: T.self)
         }
+        var lengths: [Int]?
+        if let l = file.tensors["lengths"] {
+            try expectShape(l, "lengths", [size], "[N]")
+            guard !l.dtype.isFloatingPoint else { throw fail("tensor 'lengths' is \(l.dtype.rawValue); expected integers") }
+            lengths = ids(l).map(Int.init)
+        }
         let batch = Batch(steps: steps, size: size, inputs: batchInputs, targets: batchTargets, mask: mask,
-                          initialState: h0, dropout: dropout)
+                          initialState: h0, dropout: dropout, lengths: lengths)
         do { try batch.validate(for: config) } catch let e as ElmanError { throw fail(e.message) }
         return batch
     }

@@ -9,7 +9,7 @@ final class Stepper {
     /// Z of the layer being stepped: 1×H.
     private var z: [Float]
     /// The output logits G of the last symbol: 1×C.
-    private(set) var logits: [Float]
+    var logits: [Float]
     private var probabilitiesBuffer: [Float]
     /// The sampler's weights: 1×C.
     private var weights: [Double]

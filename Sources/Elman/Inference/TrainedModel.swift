@@ -76,6 +76,7 @@ public struct TrainedModel {
                 throw fail("a language model needs a softmax over its \(vocabulary.count) symbols, "
                     + "found a \(config.head.rawValue) head with \(config.outputSize) outputs")
             }
+            guard !config.bidirectional else { throw fail("a language model with bidirectional layers") }
         }
         self.params = params
         self.vocabulary = vocabulary
@@ -87,7 +88,8 @@ public struct TrainedModel {
     /// A regression model from parameters in memory; `name` names it in errors.
     public init(params: Parameters<Float>, columns: RegressionTask.Columns, name: String = "model") throws {
         let config = params.config
-        guard config.head == .linear, config.inputSize == columns.inputs.count, config.outputSize == columns.targets.count else {
+        guard config.head == .linear, !config.bidirectional, config.inputSize == columns.inputs.count,
+              config.outputSize == columns.targets.count else {
             throw ElmanError("\(name): a regression model of \(columns.inputs.count) inputs and \(columns.targets.count) targets, but "
                 + "its tensors take \(config.inputSize) inputs to \(config.outputSize) \(config.head.rawValue) outputs")
         }
@@ -163,8 +165,14 @@ public struct TrainedModel {
         }
         let ids = try vocabulary.encode(sequence)
         guard !ids.isEmpty else { throw ElmanError("classify needs at least one symbol; the sequence is empty") }
-        var state = initialState()
-        for id in ids { stepper.step(id, state: &state.values) }
+        if config.bidirectional {  // the reverse direction reads the sequence from its end: the whole of it at once
+            let engine = try Engine<Float>(config: config)
+            let (logits, _) = try engine.logits(params, inputs: .tokens(ids), steps: ids.count, size: 1)
+            stepper.logits = Array(logits.suffix(config.outputSize))
+        } else {
+            var state = initialState()
+            for id in ids { stepper.step(id, state: &state.values) }
+        }
         let p = stepper.probabilities(head: config.head)
         let probabilities = labels.count == 2 ? [1 - p[0], p[0]] : p
         return zip(labels, probabilities).map { (label: $0, probability: $1) }

@@ -28,16 +28,22 @@ public struct Batch<T: ElmanFloat>: Sendable {
     public var targets: Targets
     /// T·N non-negative weights; a (t, n) counts in the loss where its weight is non-zero. Nil: all ones.
     public var mask: [T]?
-    /// S(0) for every layer: L·N·H values. Nil: zeros.
+    /// S(0) for every layer (and direction, forward first, as `nn.RNN`'s h0): L·N·H values, 2·L·N·H when
+    /// bidirectional. Nil: zeros.
     public var initialState: [T]?
-    /// Dropout: L·T·N·H multipliers (0, or 1/(1 − p) for inverted scaling), layer by layer, applied to each layer's
-    /// S(1..T) where it feeds the layer above or the head, as `nn.RNN`'s `dropout` and a dropout before the head.
-    /// Nil: none (evaluation, sampling, prediction).
+    /// Dropout: L·T·N·H multipliers (L·T·N·2H when bidirectional; 0, or 1/(1 − p) for inverted scaling), layer by
+    /// layer, applied to each layer's output where it feeds the layer above or the head, as `nn.RNN`'s `dropout` and
+    /// a dropout before the head. Nil: none (evaluation, sampling, prediction).
     public var dropout: [T]?
+    /// Each sequence's length in steps (N values in 1...T), as a packed sequence: the reverse direction of a
+    /// bidirectional model starts at a sequence's last real step, and the final state is taken there. Steps past a
+    /// sequence's length must have mask 0. Nil: every sequence has T steps.
+    public var lengths: [Int]?
 
     public init(steps: Int, size: Int, inputs: Inputs, targets: Targets, mask: [T]? = nil,
-                initialState: [T]? = nil, dropout: [T]? = nil) {
+                initialState: [T]? = nil, dropout: [T]? = nil, lengths: [Int]? = nil) {
         self.dropout = dropout
+        self.lengths = lengths
         self.steps = steps
         self.size = size
         self.inputs = inputs
@@ -104,16 +110,30 @@ public struct Batch<T: ElmanFloat>: Sendable {
         case (.classes, .linear), (.binary, .linear):
             throw ElmanError("batch: the linear head expects T×N×C float targets")
         }
+        if let lengths {
+            try expectCount("lengths", lengths.count, size, "N")
+            if let bad = lengths.firstIndex(where: { !(1...steps).contains($0) }) {
+                throw ElmanError("batch: sequence \(bad) has length \(lengths[bad]); expected 1...\(steps) (T)")
+            }
+            for (n, length) in lengths.enumerated() {
+                if let t = (length..<steps).first(where: { counts($0 * size + n) }) {
+                    throw ElmanError("batch: sequence \(n) has length \(length) but step t=\(t) counts in the loss; "
+                        + "expected mask 0 past a sequence's end")
+                }
+            }
+        }
+        let width = config.outputWidth, letter = config.bidirectional ? "2H" : "H"
         if let dropout {
-            try expectCount("dropout", dropout.count, config.layers * cells * config.hiddenSize,
-                            "L×T×N×H = \(config.layers)×\(steps)×\(size)×\(config.hiddenSize)")
+            try expectCount("dropout", dropout.count, config.layers * cells * width,
+                            "L×T×N×\(letter) = \(config.layers)×\(steps)×\(size)×\(width)")
             if let bad = dropout.firstIndex(where: { !($0 >= 0) || !$0.isFinite }) {
                 throw ElmanError("batch: dropout multiplier \(dropout[bad]) at flat index \(bad); expected a finite value ≥ 0")
             }
         }
         if let h0 = initialState {
-            try expectCount("h0", h0.count, config.layers * size * config.hiddenSize,
-                            "L×N×H = \(config.layers)×\(size)×\(config.hiddenSize)")
+            let states = config.layers * config.directions
+            try expectCount("h0", h0.count, states * size * config.hiddenSize,
+                            "\(config.bidirectional ? "2L" : "L")×N×H = \(states)×\(size)×\(config.hiddenSize)")
             if let bad = h0.firstIndex(where: { !$0.isFinite }) {
                 throw ElmanError("batch: h0 value \(h0[bad]) at flat index \(bad) is not finite")
             }

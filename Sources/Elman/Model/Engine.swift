@@ -4,7 +4,8 @@ public struct Evaluation<T: ElmanFloat>: Sendable {
     public var loss: Double
     /// Σ mask: the number of (t, n) that count.
     public var weight: Double
-    /// S(T) of every layer, L×N×H: the h0 of the next chunk in truncated BPTT.
+    /// S(T) of every layer, L×N×H: the h0 of the next chunk in truncated BPTT. With lengths, each sequence's state
+    /// at its last step; bidirectional, both directions' final states, 2L×N×H as `nn.RNN`'s h_n.
     public var finalState: [T]
 }
 
@@ -62,14 +63,18 @@ public final class Engine<T: ElmanFloat> {
     /// The logits G(t) of every step (T·N×C, time-major) and the final state, without a loss:
     /// for sampling and prediction.
     public func logits(_ params: Parameters<T>, inputs: Batch<T>.Inputs, steps: Int, size: Int,
-                       initialState: [T]? = nil) throws -> (logits: [T], finalState: [T]) {
+                       initialState: [T]? = nil, lengths: [Int]? = nil) throws -> (logits: [T], finalState: [T]) {
         let targets: Batch<T>.Targets
         switch config.head {
         case .softmax: targets = .classes([Int32](repeating: 0, count: steps * size))
         case .sigmoid: targets = .binary([T](repeating: 0, count: steps * size))
         case .linear: targets = .values([T](repeating: 0, count: steps * size * config.outputSize))
         }
-        let batch = Batch(steps: steps, size: size, inputs: inputs, targets: targets, initialState: initialState)
+        let mask = lengths.map { lengths in
+            (0..<(steps * size)).map { i in i / size < lengths[i % size] ? T(1) : 0 }
+        }
+        let batch = Batch(steps: steps, size: size, inputs: inputs, targets: targets, mask: mask, initialState: initialState,
+                          lengths: lengths)
         let (ws, _) = try prepare(params, batch, .sum)
         let final = params.values.withUnsafeBufferPointer { project(UnsafePointer($0.baseAddress.unsafelyUnwrapped), ws) }
         return (Array(UnsafeBufferPointer(start: ws.logits.pointer, count: ws.logits.count)), final)
@@ -125,13 +130,22 @@ public final class Engine<T: ElmanFloat> {
             let scale: T = total > 0 ? T(1 / total) : 0
             for i in 0..<cells { w[i] *= scale }
         }
+        ws.lengths = batch.lengths ?? [Int](repeating: batch.steps, count: batch.size)
         let layerState = batch.size * config.hiddenSize
         for l in 0..<config.layers {
-            let s0 = ws.states[l].pointer
-            if let h0 = batch.initialState {
-                for i in 0..<layerState { s0[i] = h0[l * layerState + i] }
-            } else {
-                s0.update(repeating: 0, count: layerState)
+            for direction in 0..<config.directions {  // h0 as nn.RNN orders it: layer by layer, forward first
+                let s0 = ws.states(l, reverse: direction == 1), first = (l * config.directions + direction) * layerState
+                if let h0 = batch.initialState {
+                    for i in 0..<layerState { s0[i] = h0[first + i] }
+                } else {
+                    s0.update(repeating: 0, count: layerState)
+                }
+            }
+        }
+        if config.bidirectional, ws.tokens.count > 0 {
+            let ids = ws.tokens.pointer, reversed = ws.reversedTokens.pointer
+            for t in 0..<batch.steps {
+                for n in 0..<batch.size { reversed[ws.reversedRow(t, n)] = ids[t * batch.size + n] }
             }
         }
         return (ws, total)
@@ -139,9 +153,9 @@ public final class Engine<T: ElmanFloat> {
 
     // MARK: - Forward: steps 1–4 of docs/ARCHITECTURE.md, stage by stage
 
-    private var inputStage: InputStage<T> { InputStage(config: config, layout: layout) }
-    private var recurrenceStage: RecurrenceStage<T> { RecurrenceStage(config: config, layout: layout) }
-    private var outputStage: OutputStage<T> { OutputStage(config: config, layout: layout) }
+    var inputStage: InputStage<T> { InputStage(config: config, layout: layout) }
+    var recurrenceStage: RecurrenceStage<T> { RecurrenceStage(config: config, layout: layout) }
+    var outputStage: OutputStage<T> { OutputStage(config: config, layout: layout) }
 
     private func forward(_ p: UnsafePointer<T>, _ ws: Workspace<T>, weight: Double) -> Evaluation<T> {
         let final = project(p, ws)
@@ -150,8 +164,28 @@ public final class Engine<T: ElmanFloat> {
         return Evaluation(loss: loss, weight: weight, finalState: final)
     }
 
-    /// Every layer's S(1..T) and the logits G; returns S(T) of every layer (L×N×H).
+    /// Every layer's S(1..T) and the logits G; returns the final state of every layer (L×N×H, or 2L×N×H).
     private func project(_ p: UnsafePointer<T>, _ ws: Workspace<T>) -> [T] {
+        if config.bidirectional {
+            projectBidirectional(p, ws)
+        } else {
+            projectUnidirectional(p, ws)
+        }
+        let layerState = ws.size * config.hiddenSize, h = config.hiddenSize
+        var final = [T](repeating: 0, count: config.layers * config.directions * layerState)
+        for l in 0..<config.layers {
+            for direction in 0..<config.directions {
+                let states = ws.states(l, reverse: direction == 1), first = (l * config.directions + direction) * layerState
+                for n in 0..<ws.size {  // S(length_n) of sequence n; for the reverse direction, in reversed time
+                    let row = states + (ws.lengths[n] * ws.size + n) * h
+                    for j in 0..<h { final[first + n * h + j] = row[j] }
+                }
+            }
+        }
+        return final
+    }
+
+    private func projectUnidirectional(_ p: UnsafePointer<T>, _ ws: Workspace<T>) {
         for l in 0..<config.layers {
             var input = Recurrence.Input<T>()
             inputStage.forward(layer: l, p, ws, into: &input)
@@ -162,18 +196,12 @@ public final class Engine<T: ElmanFloat> {
         }
         outputStage.forward(p, ws)
         phaseTimer?.lap("output projection G = S·V")
-        let layerState = ws.size * config.hiddenSize
-        var final: [T] = []
-        final.reserveCapacity(config.layers * layerState)
-        for l in 0..<config.layers {
-            final.append(contentsOf: UnsafeBufferPointer(start: ws.states[l].pointer + ws.steps * layerState, count: layerState))
-        }
-        return final
     }
 
     // MARK: - Backward: steps 5–9 of docs/ARCHITECTURE.md, the stages in reverse
 
     private func backward(_ p: UnsafePointer<T>, _ grad: UnsafeMutablePointer<T>, _ ws: Workspace<T>) {
+        guard !config.bidirectional else { return backwardBidirectional(p, grad, ws) }
         outputStage.weightGradients(grad, ws)
         phaseTimer?.lap("dV, dc")
         var dS = ws.grad.pointer, dBelow = ws.gradBelow.pointer  // T·N×H each

@@ -33,11 +33,18 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var nonlinearity: Nonlinearity
     /// Hidden bias b and output bias c. Off gives exactly the seed's model.
     public var bias: Bool
+    /// A second, reverse direction in every layer with its own weights, run from each sequence's last real step
+    /// back to its first, as `nn.RNN(bidirectional: True)`: each layer's output is both directions' states side by
+    /// side (2H), and the layer above and the head read all 2H.
+    public var bidirectional: Bool
+    /// What the head reads of a bidirectional model (a unidirectional model's head reads S(t) either way).
+    public var readout: Readout
 
     /// A configuration; ``validate()`` checks it.
     public init(
         inputSize: Int, hiddenSize: Int, outputSize: Int, layers: Int = 1, head: Head = .softmax,
-        nonlinearity: Nonlinearity = .tanh, bias: Bool = true
+        nonlinearity: Nonlinearity = .tanh, bias: Bool = true, bidirectional: Bool = false,
+        readout: Readout = .everyStep
     ) {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
@@ -46,7 +53,15 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.head = head
         self.nonlinearity = nonlinearity
         self.bias = bias
+        self.bidirectional = bidirectional
+        self.readout = readout
     }
+
+    /// 2 for a bidirectional model, else 1.
+    public var directions: Int { bidirectional ? 2 : 1 }
+
+    /// The width of each layer's output, which the layer above and the head read: H, or 2H when bidirectional.
+    public var outputWidth: Int { directions * hiddenSize }
 
     /// Throws unless every size is positive and the head fits the output size.
     public func validate() throws {
@@ -65,6 +80,34 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
     }
 
-    /// Input width of layer l: D for the first layer, H above it.
-    public func inputWidth(layer: Int) -> Int { layer == 0 ? inputSize : hiddenSize }
+    /// Input width of layer l: D for the first layer, the output width (H or 2H) above it.
+    public func inputWidth(layer: Int) -> Int { layer == 0 ? inputSize : outputWidth }
+}
+
+/// What the head of a bidirectional model reads at step t.
+public enum Readout: String, Sendable, Codable, CaseIterable {
+    /// Both directions' states at t, `nn.RNN`'s `output[t]`: a prediction per step.
+    case everyStep
+    /// The forward state at t beside the reverse direction's final state (the one after it has read the whole
+    /// sequence back to its first step): at a sequence's last step this is `nn.RNN`'s `h_n` of both directions,
+    /// what sequence classifiers read.
+    case finalState
+}
+
+extension ModelConfig {
+    private enum CodingKeys: String, CodingKey {
+        case inputSize, hiddenSize, outputSize, layers, head, nonlinearity, bias, bidirectional, readout
+    }
+
+    /// Decodes a config; files written before bidirectional layers existed lack the last two keys and are
+    /// unidirectional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(inputSize: try c.decode(Int.self, forKey: .inputSize), hiddenSize: try c.decode(Int.self, forKey: .hiddenSize),
+                  outputSize: try c.decode(Int.self, forKey: .outputSize), layers: try c.decode(Int.self, forKey: .layers),
+                  head: try c.decode(Head.self, forKey: .head), nonlinearity: try c.decode(Nonlinearity.self, forKey: .nonlinearity),
+                  bias: try c.decode(Bool.self, forKey: .bias),
+                  bidirectional: try c.decodeIfPresent(Bool.self, forKey: .bidirectional) ?? false,
+                  readout: try c.decodeIfPresent(Readout.self, forKey: .readout) ?? .everyStep)
+    }
 }

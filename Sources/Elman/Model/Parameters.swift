@@ -1,26 +1,29 @@
 /// One parameter tensor of the model, in the engine's layout (docs/ARCHITECTURE.md, Parameters).
+///
+/// The four tensors of a layer exist once per direction: `reverse` picks a bidirectional model's reverse direction.
 public enum ParameterID: Hashable, Sendable {
-    /// U of layer l: (D or H)×H.
-    case inputWeights(layer: Int)
+    /// U of layer l: (D, H or 2H)×H.
+    case inputWeights(layer: Int, reverse: Bool = false)
     /// W of layer l: H×H.
-    case recurrentWeights(layer: Int)
+    case recurrentWeights(layer: Int, reverse: Bool = false)
     /// b_ih of layer l: H. nn.RNN's two bias vectors are both parameters, as in PyTorch: the recurrence adds
     /// b = b_ih + b_hh, and each half gets ∂L/∂b, so the sum trains as it does in `nn.RNN`.
-    case inputBias(layer: Int)
+    case inputBias(layer: Int, reverse: Bool = false)
     /// b_hh of layer l: H.
-    case hiddenBias(layer: Int)
-    /// V: H×C.
+    case hiddenBias(layer: Int, reverse: Bool = false)
+    /// V: (H or 2H)×C.
     case outputWeights
     /// c: C.
     case outputBias
 
-    /// Short name used in tables: U_l0, W_l0, bi_l0, b_l0, V, c.
+    /// Short name used in tables: U_l0, W_l0, bi_l0, b_l0, their reverse twins U_l0_reverse, …, then V and c.
     public var shortName: String {
+        func suffix(_ reverse: Bool) -> String { reverse ? "_reverse" : "" }
         switch self {
-        case .inputWeights(let l): return "U_l\(l)"
-        case .recurrentWeights(let l): return "W_l\(l)"
-        case .inputBias(let l): return "bi_l\(l)"
-        case .hiddenBias(let l): return "b_l\(l)"
+        case .inputWeights(let l, let r): return "U_l\(l)" + suffix(r)
+        case .recurrentWeights(let l, let r): return "W_l\(l)" + suffix(r)
+        case .inputBias(let l, let r): return "bi_l\(l)" + suffix(r)
+        case .hiddenBias(let l, let r): return "b_l\(l)" + suffix(r)
         case .outputWeights: return "V"
         case .outputBias: return "c"
         }
@@ -49,14 +52,16 @@ public struct ParameterLayout: Equatable, Sendable {
         }
         let h = config.hiddenSize
         for l in 0..<config.layers {
-            add(.inputWeights(layer: l), config.inputWidth(layer: l), h)
-            add(.recurrentWeights(layer: l), h, h)
-            if config.bias {
-                add(.inputBias(layer: l), 1, h)
-                add(.hiddenBias(layer: l), 1, h)
+            for reverse in config.bidirectional ? [false, true] : [false] {  // nn.RNN's order
+                add(.inputWeights(layer: l, reverse: reverse), config.inputWidth(layer: l), h)
+                add(.recurrentWeights(layer: l, reverse: reverse), h, h)
+                if config.bias {
+                    add(.inputBias(layer: l, reverse: reverse), 1, h)
+                    add(.hiddenBias(layer: l, reverse: reverse), 1, h)
+                }
             }
         }
-        add(.outputWeights, h, config.outputSize)
+        add(.outputWeights, config.outputWidth, config.outputSize)
         if config.bias { add(.outputBias, 1, config.outputSize) }
         self.entries = entries
         self.count = offset

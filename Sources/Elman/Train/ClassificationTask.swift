@@ -40,10 +40,13 @@ public struct ClassificationTask: TrainingTask {
         return config
     }
 
-    /// Sigmoid with one output for two labels (the seed's §1), softmax over the labels otherwise.
+    /// Sigmoid with one output for two labels (the seed's §1), softmax over the labels otherwise. A bidirectional
+    /// head reads both directions' final states (``Readout/finalState``).
     public static func config(labels: Int, vocabulary: Int, options: TrainingOptions) -> ModelConfig {
-        ModelConfig(inputSize: vocabulary, hiddenSize: options.hidden, outputSize: labels == 2 ? 1 : labels,
-                    layers: options.layers, head: labels == 2 ? .sigmoid : .softmax, nonlinearity: options.nonlinearity)
+        let bidirectional = options.bidirectional ?? false
+        return ModelConfig(inputSize: vocabulary, hiddenSize: options.hidden, outputSize: labels == 2 ? 1 : labels,
+                           layers: options.layers, head: labels == 2 ? .sigmoid : .softmax, nonlinearity: options.nonlinearity,
+                           bidirectional: bidirectional, readout: bidirectional ? .finalState : .everyStep)
     }
 
     public var longestSequence: Int { train.map(\.tokens.count).max() ?? 1 }
@@ -71,7 +74,8 @@ public struct ClassificationTask: TrainingTask {
         validation.isEmpty ? nil : try Self.score(params, validation)
     }
 
-    /// The examples as one padded, time-major batch with the loss masked to each sequence's last step.
+    /// The examples as one padded, time-major batch with the loss masked to each sequence's last step, and their
+    /// lengths (a packed batch).
     public static func batch(_ examples: ArraySlice<Example>, head: Head) -> Batch<Float> {
         let n = examples.count
         let steps = examples.map(\.tokens.count).max() ?? 1
@@ -87,7 +91,8 @@ public struct ClassificationTask: TrainingTask {
             binary[last] = Float(e.label)
         }
         return Batch(steps: steps, size: n, inputs: .tokens(inputs),
-                     targets: head == .softmax ? .classes(classes) : .binary(binary), mask: mask)
+                     targets: head == .softmax ? .classes(classes) : .binary(binary), mask: mask,
+                     lengths: examples.map(\.tokens.count))
     }
 
     /// Mean loss per sequence and accuracy of `params` on `examples`, from the logits at each sequence's last step.
@@ -99,7 +104,7 @@ public struct ClassificationTask: TrainingTask {
         while start < examples.count {
             let slice = examples[start..<min(examples.count, start + batchSize)]
             let b = batch(slice, head: params.config.head)
-            let (logits, _) = try engine.logits(params, inputs: b.inputs, steps: b.steps, size: b.size)
+            let (logits, _) = try engine.logits(params, inputs: b.inputs, steps: b.steps, size: b.size, lengths: b.lengths)
             for (i, e) in slice.enumerated() {
                 let row = ((e.tokens.count - 1) * b.size + i) * c
                 let g = logits[row..<(row + c)].map(Double.init)

@@ -24,6 +24,9 @@ public struct LanguageModelTask: TrainingTask {
     }
 
     public mutating func prepare(for options: TrainingOptions) throws -> ModelConfig {
+        if options.bidirectional == true {
+            throw ElmanError("bidirectional is for classifiers: a language model predicts each next symbol from the ones before it; a reverse direction would read the symbol it predicts", parameters: ["bidirectional"])
+        }
         streams = try TokenStreams(tokens: trainTokens, size: options.batch, steps: options.seq)
         batchSize = options.batch
         seq = options.seq

@@ -45,6 +45,9 @@ public struct RegressionTask: TrainingTask {
     }
 
     public mutating func prepare(for options: TrainingOptions) throws -> ModelConfig {
+        if options.bidirectional == true {
+            throw ElmanError("bidirectional is for classifiers: regression predicts each next step from the ones before it; a reverse direction would read the step it predicts", parameters: ["bidirectional"])
+        }
         let rows = train.count / width
         streamLength = (rows - 1) / options.batch  // each stream also reads one more row, for the last target
         guard streamLength >= options.seq else {

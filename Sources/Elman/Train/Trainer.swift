@@ -93,7 +93,7 @@ public final class Trainer<Task: TrainingTask> {
         var batch = task.nextBatch()
         if let p = options.dropout, p > 0 {
             let keep = Float(1 / (1 - p))
-            let count = params.config.layers * batch.steps * batch.size * params.config.hiddenSize
+            let count = params.config.layers * batch.steps * batch.size * params.config.outputWidth
             batch.dropout = (0..<count).map { _ in dropoutGenerator.nextUnit() < p ? 0 : keep }
         }
         let result = try engine.gradient(params, batch, reduction: .mean, into: &gradient)

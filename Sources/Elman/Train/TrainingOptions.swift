@@ -46,6 +46,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// The probability of dropping each unit of a layer's output where it feeds the layer above or the head, in
     /// training only (inverted scaling: kept units are divided by 1 − p). Nil or 0: no dropout.
     public var dropout: Double?
+    /// Bidirectional layers (``ModelConfig/bidirectional``), for tasks that read whole sequences (classifiers).
+    /// Nil or false: unidirectional.
+    public var bidirectional: Bool?
 
     /// The defaults shown on each property.
     public init() {}
@@ -76,8 +79,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public func estimatedTrainingBytes(inputSize d: Int, outputSize c: Int, steps t: Int? = nil) -> Double {
         let h = Double(hidden), l = Double(layers), d = Double(d), c = Double(c)
         let t = Double(t ?? seq), n = Double(batch)
-        let parameters = d * h + h * h + 2 * h + (l - 1) * (2 * h * h + 2 * h) + h * c + c
-        let activations = l * (t + 1) * n * h + t * n * h * (layers > 1 ? 2 : 1) + t * n * (c + 3) + h * h
+        let k = bidirectional == true ? 2.0 : 1.0  // directions
+        let parameters = k * (d * h + h * h + 2 * h + (l - 1) * (k * h * h + h * h + 2 * h)) + k * h * c + c
+        let activations = k * l * (t + 1) * n * h + t * n * h * (layers > 1 ? 2 : 1) + t * n * (c + 3) + h * h
+            + (k > 1 ? l * t * n * 2 * h + t * n * (2 * h + h + max(d, 2 * h)) : 0)
         return 4 * (4 * parameters + activations)
     }
 

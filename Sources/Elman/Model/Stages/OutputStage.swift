@@ -8,9 +8,9 @@ struct OutputStage<T: ElmanFloat> {
     ///
     /// Eq. 76: G(t) = S(t)·V + c.
     func forward(_ p: UnsafePointer<T>, _ ws: Workspace<T>) {
-        let n = ws.size, h = config.hiddenSize, c = config.outputSize, rows = ws.steps * n
-        let top = ws.output(of: config.layers - 1)  // S(1..T) (∘ its dropout): T·N×H
-        // S: T·N×H, V: H×C, G: T·N×C
+        let n = ws.size, h = config.outputWidth, c = config.outputSize, rows = ws.steps * n
+        let top = ws.output(of: config.layers - 1)  // S(1..T) or O (∘ its dropout): T·N×H, or T·N×2H when bidirectional
+        // S: T·N×H, V: H×C, G: T·N×C (2H for H when bidirectional)
         T.gemm(.none, .none, m: rows, n: c, k: h, alpha: 1, a: top, lda: h, b: p + layout.offset(.outputWeights), ldb: c,
                beta: 0, c: ws.logits.pointer, ldc: c)
         if config.bias { T.addRowVector(ws.logits.pointer, rows: rows, cols: c, p + layout.offset(.outputBias)) }
@@ -62,7 +62,7 @@ struct OutputStage<T: ElmanFloat> {
     ///
     /// Eq. 100: ∂L/∂V = Σ_t S(t)ᵀ·∂L/∂G(t).
     func weightGradients(_ grad: UnsafeMutablePointer<T>, _ ws: Workspace<T>) {
-        let n = ws.size, h = config.hiddenSize, c = config.outputSize, rows = ws.steps * n
+        let n = ws.size, h = config.outputWidth, c = config.outputSize, rows = ws.steps * n
         let top = ws.output(of: config.layers - 1)
         let dG = UnsafePointer(ws.logits.pointer)  // T·N×C
         // S(1..T)ᵀ: H×T·N, dG: T·N×C
@@ -71,12 +71,12 @@ struct OutputStage<T: ElmanFloat> {
         if config.bias { T.accumulateColumnSums(dG, rows: rows, cols: c, into: grad + layout.offset(.outputBias)) }
     }
 
-    /// dS = dG·Vᵀ for all steps, into `dS`.
+    /// dS = dG·Vᵀ for all steps, into `dS` (T·N×H, or ∂L/∂O: T·N×2H when bidirectional).
     ///
     /// Eq. 104: ∂L/∂S(t) = ∂L/∂G(t)·Vᵀ (the part through the output of the same step).
     func backward(_ p: UnsafePointer<T>, _ ws: Workspace<T>, into dS: UnsafeMutablePointer<T>) {
-        let rows = ws.steps * ws.size, h = config.hiddenSize, c = config.outputSize
-        // dG: T·N×C, Vᵀ: C×H
+        let rows = ws.steps * ws.size, h = config.outputWidth, c = config.outputSize
+        // dG: T·N×C, Vᵀ: C×H (2H when bidirectional)
         T.gemm(.none, .transposed, m: rows, n: h, k: c, alpha: 1, a: ws.logits.pointer, lda: c,
                b: p + layout.offset(.outputWeights), ldb: c, beta: 0, c: dS, ldc: h)
     }
