@@ -182,9 +182,10 @@ extension TrainCommand {
         run.itemName = settings.task == .lm ? "tokens" : settings.task == .regress ? "rows" : "sequences"
         let taskFlag = settings.task == .lm ? "" : " --task \(settings.task.rawValue)"
         let builtinName = ["lm": "Reber grammar", "classify": "parity", "regress": "Mackey–Glass"][settings.task.rawValue] ?? ""
-        run.reportTitle = "elman train\(taskFlag): \((settings.file as NSString?)?.lastPathComponent ?? builtinName)  H=\(o.hidden) L=\(o.layers)"
+        run.reportTitle = "elman train\(taskFlag): \((settings.file as NSString?)?.lastPathComponent ?? builtinName)  H=\(o.hidden) L=\(o.layers)\(config.bidirectional ? " bidirectional" : "")"
         say("elman train\(taskFlag): \(header)")
         say("model: L=\(config.layers) H=\(config.hiddenSize) \(config.nonlinearity.rawValue)"
+            + (config.bidirectional ? " bidirectional (the head reads both directions' final states)" : "")
             + (settings.task == .classify ? " \(config.head.rawValue) head, loss at each sequence's last step" : "")
             + (settings.task == .regress ? " linear head, squared error, standardized columns" : "")
             + ", \(trainer.params.values.count) parameters · " + (settings.task != .classify ? "T=\(o.seq) " : "")
