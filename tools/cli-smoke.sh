@@ -152,6 +152,10 @@ expect_error "--level for regress" "--level is for text" "$elman" train --task r
 expect_error "--targets for a language model" "--targets chooses columns of a CSV series" "$elman" train --targets x
 expect_error "forecast with a language model" "forecast needs a model from elman train --task regress" \
     "$elman" forecast "$tmp/straight" "$tmp/mg-history.csv" --horizon 3
+expect_error "forecast --horizon 0" "--horizon is 0; expected 1" "$elman" forecast "$tmp/mg" "$tmp/mg-history.csv" --horizon 0
+expect_error "predict --top-k 0" "--top-k is 0; expected ≥ 1" "$elman" predict "$tmp/straight" "$tmp/mg-history.csv" --top-k 0
+expect_error "--header for a language model" "--header applies to --task classify" "$elman" train --header
+expect_error "--no-header for regress" "--no-header applies to --task classify" "$elman" train --task regress --no-header
 expect_error "an unknown column" "--inputs: no column 'wind'; the columns are x" \
     "$elman" train --task regress "$tmp/series/mackey_glass.csv" --inputs wind --out "$tmp/m"
 

@@ -25,7 +25,8 @@ public struct LanguageModelTask: TrainingTask {
 
     public mutating func prepare(for options: TrainingOptions) throws -> ModelConfig {
         if options.bidirectional == true {
-            throw ElmanError("bidirectional is for classifiers: a language model predicts each next symbol from the ones before it; a reverse direction would read the symbol it predicts", parameters: ["bidirectional"])
+            throw ElmanError("bidirectional is for classifiers: a language model predicts each next symbol from the ones before it; "
+                + "a reverse direction would read the symbol it predicts", parameters: ["bidirectional"])
         }
         streams = try TokenStreams(tokens: trainTokens, size: options.batch, steps: options.seq)
         batchSize = options.batch
@@ -74,11 +75,8 @@ public struct LanguageModelTask: TrainingTask {
 
     public var modelMetadata: [String: String] { ["vocabulary": ModelFile.encodeJSON(vocabulary)] }
 
-    private struct Position: Codable { var position: Int }
-
     public func save(into file: inout SafeTensorsFile) {
-        file.metadata["data"] = ModelFile.encodeJSON(Position(position: streams?.position ?? 0))
-        if let hidden { file.tensors["state.hidden"] = SafeTensor(shape: hiddenShape, values: hidden) }
+        StreamCheckpoint.save(position: streams?.position ?? 0, hidden: hidden, shape: hiddenShape, into: &file)
     }
 
     public mutating func restore(from file: SafeTensorsFile, name: String) throws {
@@ -87,19 +85,15 @@ public struct LanguageModelTask: TrainingTask {
         guard saved == vocabulary else {
             throw fail("its vocabulary (\(saved.count) symbols) does not match this data's (\(vocabulary.count)); resume on the same text")
         }
-        guard let json = file.metadata["data"], let p = try? JSONDecoder().decode(Position.self, from: Data(json.utf8)) else {
+        let carried = try StreamCheckpoint.restore(from: file, hiddenShape: hiddenShape, fail: fail)
+        guard let position = carried.position else {
             throw fail("no data position in its metadata (is it a language model's last.safetensors?)")
         }
-        guard let length = streams?.streamLength, (0...length).contains(p.position) else {
-            throw fail("data position \(p.position) is outside this text's streams (is it the same data?)")
+        guard let length = streams?.streamLength, (0...length).contains(position) else {
+            throw fail("data position \(position) is outside this text's streams (is it the same data?)")
         }
-        streams?.position = p.position
-        if let h = file.tensors["state.hidden"] {
-            guard h.shape == hiddenShape, h.dtype.isFloatingPoint else { throw fail("state.hidden has shape \(h.shape), expected \(hiddenShape)") }
-            hidden = h.values(as: Float.self)
-        } else {
-            hidden = nil
-        }
+        streams?.position = position
+        hidden = carried.hidden
     }
 
 

@@ -46,7 +46,8 @@ public struct RegressionTask: TrainingTask {
 
     public mutating func prepare(for options: TrainingOptions) throws -> ModelConfig {
         if options.bidirectional == true {
-            throw ElmanError("bidirectional is for classifiers: regression predicts each next step from the ones before it; a reverse direction would read the step it predicts", parameters: ["bidirectional"])
+            throw ElmanError("bidirectional is for classifiers: regression predicts each next step from the ones before it; "
+                + "a reverse direction would read the step it predicts", parameters: ["bidirectional"])
         }
         let rows = train.count / width
         streamLength = (rows - 1) / options.batch  // each stream also reads one more row, for the last target
@@ -121,11 +122,8 @@ public struct RegressionTask: TrainingTask {
 
     public var modelMetadata: [String: String] { ["task": "regress", "columns": ModelFile.encodeJSON(columns)] }
 
-    private struct Position: Codable { var position: Int }
-
     public func save(into file: inout SafeTensorsFile) {
-        file.metadata["data"] = ModelFile.encodeJSON(Position(position: position))
-        if let hidden { file.tensors["state.hidden"] = SafeTensor(shape: hiddenShape, values: hidden) }
+        StreamCheckpoint.save(position: position, hidden: hidden, shape: hiddenShape, into: &file)
     }
 
     public mutating func restore(from file: SafeTensorsFile, name: String) throws {
@@ -134,17 +132,12 @@ public struct RegressionTask: TrainingTask {
               saved.targets == columns.targets else {
             throw fail("its columns do not match this data's; resume on the same series")
         }
-        guard let json = file.metadata["data"], let p = try? JSONDecoder().decode(Position.self, from: Data(json.utf8)),
-              (0...streamLength).contains(p.position) else {
+        let carried = try StreamCheckpoint.restore(from: file, hiddenShape: hiddenShape, fail: fail)
+        guard let position = carried.position, (0...streamLength).contains(position) else {
             throw fail("no valid data position in its metadata (is it a regression run's last.safetensors on the same data?)")
         }
-        position = p.position
-        if let h = file.tensors["state.hidden"] {
-            guard h.shape == hiddenShape, h.dtype.isFloatingPoint else { throw fail("state.hidden has shape \(h.shape), expected \(hiddenShape)") }
-            hidden = h.values(as: Float.self)
-        } else {
-            hidden = nil
-        }
+        self.position = position
+        hidden = carried.hidden
     }
 
     /// The columns of a regression model's file; nil for other models.
