@@ -61,8 +61,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {
-        if let note = Backend.note { printToStandardError(note) }
-        try withFlagNames(train)
+        if let note = Backend.note, Processes.isFirst { printToStandardError(note) }
+        try Processes.reportingErrors { try withFlagNames(train) }
     }
 
     private func train() throws {
@@ -209,7 +209,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func say(_ line: String) {
-        guard !quiet else { return }
+        guard !quiet, Processes.isFirst else { return }
         print(line)
         fflush(nil)  // one line per log interval even when stdout is a file or a pipe
     }

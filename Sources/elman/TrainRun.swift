@@ -165,14 +165,17 @@ extension TrainCommand {
         if let resumeFrom {
             let saved = try Trainer<Task>.options(in: resumeFrom.file, name: resumeFrom.name)
             let target = try epochs.map { try stepCount(epochs: $0, items: items, perStep: perStep(saved)) } ?? steps
+            try Processes.join(batch: saved.batch)
             trainer = try Trainer(resuming: resumeFrom.file, task: task, name: resumeFrom.name, steps: target)
         } else {
             var o = options(for: settings, base: base?.config)
             if let epochs { o.steps = try stepCount(epochs: epochs, items: items, perStep: perStep(o)) }
             o.evalEvery = evalEvery ?? max(1, min(o.steps / 10, 200))
+            try Processes.join(batch: o.batch)
             trainer = try Trainer(options: o, task: task, initialParameters: base?.params)
             if base != nil { say("starting from the weights of \(settings.initFrom ?? "")") }
         }
+        trainer.collective = Processes.mpi
         prepare(trainer)
         let run = try TrainingRun(trainer, directory: directory, resumedFrom: resumeFrom?.file)
         let o = trainer.options, config = trainer.params.config
@@ -189,9 +192,10 @@ extension TrainCommand {
             + (settings.task == .classify ? " \(config.head.rawValue) head, loss at each sequence's last step" : "")
             + (settings.task == .regress ? " linear head, squared error, standardized columns" : "")
             + ", \(trainer.params.values.count) parameters · " + (settings.task != .classify ? "T=\(o.seq) " : "")
-            + "N=\(o.batch) · \(o.optimizer.rawValue) lr \(o.lr) · clip \(o.clip) · \(o.steps) steps · backend \(Backend.description)")
+            + "N=\(o.batch) · \(o.optimizer.rawValue) lr \(o.lr) · clip \(o.clip) · \(o.steps) steps · backend \(Backend.description)"
+            + (Processes.description.map { " · \($0)" } ?? ""))
         if trainer.step > 0 { say("resumed at step \(trainer.step) from \(resumeFrom?.name ?? "")") }
-        let progress = ProgressLine(enabled: !quiet, total: o.steps, unit: ["lm": "tok", "classify": "seq", "regress": "rows"][settings.task.rawValue] ?? "")
+        let progress = ProgressLine(enabled: !quiet && Processes.isFirst, total: o.steps, unit: ["lm": "tok", "classify": "seq", "regress": "rows"][settings.task.rawValue] ?? "")
         run.observer = { event in
             switch event {
             case .step(let report, let step, let rate):
@@ -210,7 +214,7 @@ extension TrainCommand {
                     progress.validation = score.loss
                 }
                 say(line + "  \(Int(v.itemsPerSecond)) \(progress.unit)/s  \(fixed(v.seconds, 1))s")
-                try afterValidation(trainer)
+                if Processes.isFirst { try afterValidation(trainer) }
             case .stoppedEarly(let patience):
                 say("early stop: no better validation loss in \(patience) validations")
             }
@@ -220,14 +224,19 @@ extension TrainCommand {
         let outcome = try run.run()
         progress.clear()
         if case .interrupted(let signal) = outcome {
-            printToStandardError("\(Interrupt.name(signal)) at step \(trainer.step): saved \(run.checkpointPath); continue with: "
-                + "elman train --resume \(shellQuoted(directory))")
+            if Processes.isFirst { printToStandardError("\(Interrupt.name(signal)) at step \(trainer.step): saved \(run.checkpointPath); continue with: "
+                + "elman train --resume \(shellQuoted(directory))") }
             throw ExitCode(128 + signal)
         }
         let best = trainer.best.map { "best validation loss \(lossText($0.score.loss)) at step \($0.step)" } ?? "no validation data"
-        say("done in \(fixed(monotonicSeconds() - start, 1))s: \(best); wrote \(run.modelPath), \(run.checkpointPath), "
+        let seconds = monotonicSeconds() - start
+        say("done in \(fixed(seconds, 1))s: \(best); wrote \(run.modelPath), \(run.checkpointPath), "
             + "\(run.metricsPath), \(run.reportPath)")
-        try finish(trainer, run)
+        if let mpi = Processes.mpi {
+            say("\(mpi.size) processes: allreduce \(fixed(100 * trainer.allreduceSeconds / max(seconds, 1e-9), 1))% of the time"
+                + (trainer.parametersCheckedAt.map { "; parameters bit-identical on every process at step \($0)" } ?? ""))
+        }
+        if Processes.isFirst { try finish(trainer, run) }
     }
 
     /// The built-in corpus's measure of learning: the share of grammatical strings in 20,000 sampled symbols.

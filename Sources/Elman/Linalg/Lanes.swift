@@ -25,10 +25,11 @@ final class Lanes: @unchecked Sendable {
     /// The process's lanes, one per core (`ELMAN_THREADS`), or nil with one core.
     static let shared: Lanes? = cores >= 2 ? Lanes(count: cores) : nil
 
-    /// Threads to use: `ELMAN_THREADS`, else the active processor count (at most 16).
+    /// Threads to use: `ELMAN_THREADS`, else the active processor count (at most 16), shared by the processes an
+    /// MPI launcher started on this machine.
     static let cores: Int = {
         if let s = getenv("ELMAN_THREADS"), let n = Int(String(cString: s)), n >= 1 { return min(n, 64) }
-        return max(1, min(ProcessInfo.processInfo.activeProcessorCount, 16))
+        return max(1, min(ProcessInfo.processInfo.activeProcessorCount, 16) / (Launcher.current?.localSize ?? 1))
     }()
 
     /// P, the number of lanes.

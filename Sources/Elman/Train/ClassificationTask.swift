@@ -74,6 +74,12 @@ public struct ClassificationTask: TrainingTask {
         validation.isEmpty ? nil : try Self.score(params, validation)
     }
 
+    /// The validation examples split between the parts.
+    public func validate(_ params: Parameters<Float>, part: Int, of parts: Int) throws -> ValidationScore? {
+        let mine = itemRange(part: part, of: parts, count: validation.count)
+        return mine.isEmpty ? nil : try Self.score(params, Array(validation[mine]))
+    }
+
     /// The examples as one padded, time-major batch with the loss masked to each sequence's last step, and their
     /// lengths (a packed batch).
     public static func batch(_ examples: ArraySlice<Example>, head: Head) -> Batch<Float> {

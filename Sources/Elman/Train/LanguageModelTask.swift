@@ -52,20 +52,30 @@ public struct LanguageModelTask: TrainingTask {
         try Self.evaluate(params, tokens: validationTokens, batch: batchSize, seq: seq)
     }
 
-    /// Mean loss per token of `tokens` under `params`: N streams of T-step chunks, state carried.
-    /// Nil for fewer than two tokens.
-    public static func evaluate(_ params: Parameters<Float>, tokens: [Int32], batch: Int, seq: Int) throws -> ValidationScore? {
+    /// The validation streams split between the parts; each part's streams are scored as in the whole.
+    public func validate(_ params: Parameters<Float>, part: Int, of parts: Int) throws -> ValidationScore? {
+        try Self.evaluate(params, tokens: validationTokens, batch: batchSize, seq: seq, part: part, of: parts)
+    }
+
+    /// Mean loss per token of `tokens` under `params`: N streams of T-step chunks, state carried; with `parts`,
+    /// only part `part` of the streams. Nil for fewer than two tokens (or an empty part).
+    public static func evaluate(_ params: Parameters<Float>, tokens: [Int32], batch: Int, seq: Int, part: Int = 0,
+                                of parts: Int = 1) throws -> ValidationScore? {
         guard tokens.count >= 2 else { return nil }
         let size = max(1, min(batch, (tokens.count - 1) / seq))
         let steps = max(1, min(seq, (tokens.count - 1) / size))
+        let mine = itemRange(part: part, of: parts, count: size)
+        guard !mine.isEmpty else { return nil }
         var streams = try TokenStreams(tokens: tokens, size: size, steps: steps)
         let engine = try Engine<Float>(config: params.config)
         var state: [Float]?
         var total = 0.0, count = 0.0
         for _ in 0..<streams.chunksPerEpoch {
             let chunk = streams.next()
-            let r = try engine.evaluate(params, Batch(steps: steps, size: size, inputs: .tokens(chunk.inputs),
-                                                      targets: .classes(chunk.targets), initialState: state))
+            var b = Batch<Float>(steps: steps, size: size, inputs: .tokens(chunk.inputs), targets: .classes(chunk.targets))
+            if mine.count < size { b = b.columns(mine, config: params.config) }
+            b.initialState = state
+            let r = try engine.evaluate(params, b)
             total += r.loss
             count += r.weight
             state = r.finalState

@@ -43,6 +43,20 @@ public final class Trainer<Task: TrainingTask> {
     /// Fill ``StepReport/parameterNorms`` (one pass over the gradient per step).
     public var recordsParameterNorms = false
 
+    /// Data-parallel training: every process draws the same global batch, computes the gradient of its part of
+    /// the sequences, and one allreduce sums the parts, so every process takes the same update. Nil: one process.
+    package var collective: (any Collective)?
+    /// Asked during each data-parallel step: a signal this process received (SIGINT or SIGTERM).
+    package var localStop: () -> Int32? = { nil }
+    /// The signal any process of a data-parallel run received, agreed on in the last step's allreduce.
+    package private(set) var agreedStop: Int32?
+    /// Every this many steps, the processes check that their parameters are still bit-identical.
+    package static var parameterCheckEvery: Int { 200 }
+    /// The last step at which the processes found their parameters bit-identical.
+    package private(set) var parametersCheckedAt: Int?
+    /// Seconds spent in the step's allreduces (waiting for the slowest process included).
+    package private(set) var allreduceSeconds = 0.0
+
     private var optimizer: Optimizer<Float>
     /// Draws the dropout multipliers of each step (saved in checkpoints, so a resumed run drops the same units).
     private var dropoutGenerator: SeededGenerator
@@ -96,7 +110,12 @@ public final class Trainer<Task: TrainingTask> {
             let count = params.config.layers * batch.steps * batch.size * params.config.outputWidth
             batch.dropout = (0..<count).map { _ in dropoutGenerator.nextUnit() < p ? 0 : keep }
         }
-        let result = try engine.gradient(params, batch, reduction: .mean, into: &gradient)
+        let result: Evaluation<Float>
+        if let collective, collective.size > 1 {
+            result = try parallelGradient(batch, collective)
+        } else {
+            result = try engine.gradient(params, batch, reduction: .mean, into: &gradient)
+        }
         let parameterNorms = recordsParameterNorms ? gradient.tensorNorms() : []
         engine.phaseTimer?.lap("parameter norms")
         let (norm, clipped) = Clipping.apply(options, to: &gradient.values)  // discarded below if not finite
@@ -120,8 +139,42 @@ public final class Trainer<Task: TrainingTask> {
         return report
     }
 
-    /// The current model's score on the task's held-out data; nil without any.
-    public func validate() throws -> ValidationScore? { try task.validate(params) }
+    /// The current model's score on the task's held-out data; nil without any. Data-parallel, each process
+    /// scores its part and the parts are combined.
+    public func validate() throws -> ValidationScore? {
+        guard let collective, collective.size > 1 else { return try task.validate(params) }
+        let mine = try task.validate(params, part: collective.rank, of: collective.size)
+        return ValidationScore(sums: collective.sum(ValidationScore.sums(mine)))
+    }
+
+    /// This process's part of the global batch: its gradient and loss summed, then summed over the processes
+    /// (one allreduce of the gradient and the final states, one of the loss, weight and stop signals) and
+    /// divided by the total weight, the mean one process would take. Every few hundred steps, checks that the
+    /// processes' parameters are still identical.
+    private func parallelGradient(_ batch: Batch<Float>, _ collective: any Collective) throws -> Evaluation<Float> {
+        let config = params.config, part = collective.part(of: batch.size)
+        let local = try engine.gradient(params, batch.columns(part, config: config), reduction: .sum, into: &gradient)
+        let blocks = config.layers * config.directions, p = gradient.values.count
+        var buffer = gradient.values + spread(local.finalState, part: part, size: batch.size, blocks: blocks,
+                                              hidden: config.hiddenSize)  // P + S×N×H
+        let signal = localStop(), start = monotonicSeconds()
+        buffer.withUnsafeMutableBufferPointer { collective.allreduce($0, .sum) }
+        let totals = collective.sum([local.loss, local.weight, signal == SIGINT ? 1 : 0, signal == SIGTERM ? 1 : 0])
+        allreduceSeconds += monotonicSeconds() - start
+        agreedStop = totals[2] > 0 ? SIGINT : totals[3] > 0 ? SIGTERM : nil  // Ctrl-C reaches every process, and mpirun adds SIGTERM
+        let scale = totals[1] > 0 ? Float(1 / totals[1]) : 0
+        for i in 0..<p { gradient.values[i] = buffer[i] * scale }
+        if (step + 1) % Self.parameterCheckEvery == 0 {
+            let checksum = params.values.reduce(0.0) { $0 + Double($1) }
+            guard collective.agree(checksum) else {
+                throw ElmanError("the processes' parameters differ at step \(step) (checksum \(checksum) on process "
+                    + "\(collective.rank)); data-parallel training needs the same Elman build and kernel path on every machine "
+                    + "(set ELMAN_ISA to the same value everywhere)")
+            }
+            parametersCheckedAt = step + 1
+        }
+        return Evaluation(loss: totals[1] > 0 ? totals[0] / totals[1] : 0, weight: totals[1], finalState: Array(buffer[p...]))
+    }
 
     /// Bytes the model needs in training: parameters, gradient, the optimizer's two moments, and the
     /// engine's activations for one batch.

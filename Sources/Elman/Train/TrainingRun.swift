@@ -66,8 +66,10 @@ public final class TrainingRun<Task: TrainingTask> {
     /// What the items are called (tokens, sequences), for tags and axes.
     public var itemName = "tokens"
 
-    private var metrics: MetricsLog
+    /// Nil in a data-parallel run's processes other than the first, which write nothing.
+    private var metrics: MetricsLog?
     private var events: TensorBoardEvents?
+    private var writes: Bool { metrics != nil }
 
     /// `model.safetensors`: the model with the best validation loss.
     public var modelPath: String { "\(directory)/model.safetensors" }
@@ -90,11 +92,13 @@ public final class TrainingRun<Task: TrainingTask> {
     /// A run of `trainer` in `directory`, created if missing. A resumed run passes the checkpoint it was resumed
     /// from; its history is kept up to the checkpoint's step.
     public init(_ trainer: Trainer<Task>, directory: String, resumedFrom checkpoint: SafeTensorsFile? = nil) throws {
-        try FileIO.prepareOutputDirectory(directory)
         self.trainer = trainer
         self.directory = directory
         logEvery = max(1, trainer.options.evalEvery / 20)
-        metrics = try MetricsLog(path: "\(directory)/metrics.jsonl", keepingThrough: trainer.step)
+        if (trainer.collective?.rank ?? 0) == 0 {
+            try FileIO.prepareOutputDirectory(directory)
+            metrics = try MetricsLog(path: "\(directory)/metrics.jsonl", keepingThrough: trainer.step)
+        }
         if let json = checkpoint?.metadata[Self.windowKey],
            let saved = try? JSONDecoder().decode(Window.self, from: Data(json.utf8)) {
             window = saved
@@ -108,6 +112,7 @@ public final class TrainingRun<Task: TrainingTask> {
         do {
             let outcome = try loop()
             try writeReport()
+            if let collective = trainer.collective { _ = collective.sum([0]) }  // the others wait for the first's files
             return outcome
         } catch {
             try? writeReport()
@@ -120,10 +125,12 @@ public final class TrainingRun<Task: TrainingTask> {
         let start = monotonicSeconds(), firstStep = trainer.step, firstItems = trainer.itemsSeen
         var rejectedInARow = 0
         func rate() -> Double { Double(trainer.itemsSeen - firstItems) / max(monotonicSeconds() - start, 1e-9) }
+        trainer.localStop = stopRequested
+        let parallel = (trainer.collective?.size ?? 1) > 1  // the processes stop together, after the step that agreed to
         while trainer.step < options.steps {
-            if let signal = stopRequested() {
+            if let signal = parallel ? trainer.agreedStop : stopRequested() {
                 try saveCheckpoint()
-                if !FileIO.exists(modelPath) { try trainer.modelFile().write(to: modelPath) }
+                try writeModelIfMissing()
                 return .interrupted(signal: signal)
             }
             let report = try trainer.trainStep()
@@ -160,7 +167,7 @@ public final class TrainingRun<Task: TrainingTask> {
             if isBest {
                 trainer.validationsSinceBest = 0
                 if let score { trainer.best = (score, trainer.step) }
-                try trainer.modelFile().write(to: modelPath)
+                if writes { try trainer.modelFile().write(to: modelPath) }
             } else {
                 trainer.validationsSinceBest += 1
             }
@@ -184,12 +191,17 @@ public final class TrainingRun<Task: TrainingTask> {
         }
         if trainer.step == firstStep {  // nothing left to train (a resume at its target): still leave both files
             try saveCheckpoint()
-            if !FileIO.exists(modelPath) { try trainer.modelFile().write(to: modelPath) }
+            try writeModelIfMissing()
         }
         return .finished
     }
 
+    private func writeModelIfMissing() throws {
+        if writes && !FileIO.exists(modelPath) { try trainer.modelFile().write(to: modelPath) }
+    }
+
     private func saveCheckpoint() throws {
+        guard writes else { return }
         var file = trainer.checkpoint()
         file.metadata.merge(checkpointMetadata) { _, extra in extra }
         file.metadata[Self.windowKey] = ModelFile.encodeJSON(window)
@@ -197,7 +209,8 @@ public final class TrainingRun<Task: TrainingTask> {
     }
 
     private func log(_ record: MetricsRecord) throws {
-        try metrics.append(record)
+        guard metrics != nil else { return }
+        try metrics?.append(record)
         if events == nil { events = try TensorBoardEvents(directory: directory) }
         let prefix = record.kind.rawValue
         var scalars: [(tag: String, value: Double)] = [("\(prefix)/loss", record.loss)]
@@ -211,6 +224,7 @@ public final class TrainingRun<Task: TrainingTask> {
 
     /// Draws `report.svg` from the whole history in `metrics.jsonl`.
     public func writeReport() throws {
+        guard let metrics else { return }
         func points(_ kind: MetricsRecord.Kind) -> [(x: Double, y: Double)] {
             metrics.records.filter { $0.kind == kind && $0.loss.isFinite }.map { (Double($0.items), $0.loss) }
         }

@@ -20,6 +20,10 @@ public protocol TrainingTask {
     /// The model's loss on the held-out data (and its accuracy, for a classifier); nil without held-out data.
     func validate(_ params: Parameters<Float>) throws -> ValidationScore?
 
+    /// Part `part` of `parts` of ``validate(_:)``, for data-parallel training, which combines the parts weighted by
+    /// their items; nil for a part with nothing in it. The default scores everything in part 0.
+    func validate(_ params: Parameters<Float>, part: Int, of parts: Int) throws -> ValidationScore?
+
     /// What a model file must say besides its tensors to be used alone: vocabulary, labels, task.
     var modelMetadata: [String: String] { get }
 
@@ -28,6 +32,17 @@ public protocol TrainingTask {
 
     /// Restores what ``save(into:)`` wrote, after ``prepare(for:)``; `name` names the file in errors.
     mutating func restore(from file: SafeTensorsFile, name: String) throws
+}
+
+extension TrainingTask {
+    public func validate(_ params: Parameters<Float>, part: Int, of parts: Int) throws -> ValidationScore? {
+        part == 0 ? try validate(params) : nil
+    }
+}
+
+/// Items `part` of `parts` near-equal contiguous parts of `count` items.
+func itemRange(part: Int, of parts: Int, count: Int) -> Range<Int> {
+    (part * count / parts)..<((part + 1) * count / parts)
 }
 
 /// A model's score on held-out data.
@@ -46,5 +61,22 @@ public struct ValidationScore: Codable, Sendable, Equatable {
         self.accuracy = accuracy
         self.items = items
         self.meanSquaredError = meanSquaredError
+    }
+
+    /// What the scores of a set of parts add up by: [present, items, Σ loss, has accuracy, Σ accuracy, has MSE,
+    /// Σ MSE], each mean weighted by the items; zeros for an absent part.
+    static func sums(_ score: ValidationScore?) -> [Double] {
+        guard let s = score else { return [Double](repeating: 0, count: 7) }
+        let n = Double(s.items)
+        return [1, n, s.loss * n, s.accuracy == nil ? 0 : 1, (s.accuracy ?? 0) * n,
+                s.meanSquaredError == nil ? 0 : 1, (s.meanSquaredError ?? 0) * n]
+    }
+
+    /// The combined score of parts whose ``sums(_:)`` add up to `total`; nil when no part had one.
+    init?(sums total: [Double]) {
+        guard total[0] > 0, total[1] > 0 else { return nil }
+        let n = total[1]
+        self.init(loss: total[2] / n, accuracy: total[3] > 0 ? total[4] / n : nil, items: Int(n),
+                  meanSquaredError: total[5] > 0 ? total[6] / n : nil)
     }
 }
