@@ -95,6 +95,7 @@ final class ThreadCollective: Collective, @unchecked Sendable {
             Thread {
                 do {
                     for _ in 0..<steps { try trainers.all[r].trainStep() }
+                    trainers.all[r].gatherCarriedState()
                     trainers.scores[r] = try trainers.all[r].validate()
                 } catch { failures.add("\(error)") }
                 done.signal()
@@ -136,6 +137,12 @@ final class ThreadCollective: Collective, @unchecked Sendable {
         #expect(abs(v1.loss - vk.loss) < 1e-4 * v1.loss)
         #expect(vk.items == v1.items)
         #expect(many[0].itemsSeen == one.itemsSeen)
+        // The checkpoint's carried state is every process's part put together: the one process's state.
+        let whole = try #require(one.checkpoint().tensors["state.hidden"]).values(as: Float.self)
+        for t in many {
+            let gathered = try #require(t.checkpoint().tensors["state.hidden"]).values(as: Float.self)
+            #expect(zip(whole, gathered).allSatisfy { abs($0 - $1) < 1e-3 }, "the carried state differs")
+        }
     }
 
     /// With dropout, every process draws the global batch's multipliers from the same generator and uses its part.

@@ -56,6 +56,9 @@ public final class Trainer<Task: TrainingTask> {
     package private(set) var parametersCheckedAt: Int?
     /// Seconds spent in the step's allreduces (waiting for the slowest process included).
     package private(set) var allreduceSeconds = 0.0
+    /// Data-parallel: this process's part of the last accepted step's final state (S×N×H, zeros in the other
+    /// processes' columns); nil after a rejected step.
+    private var carriedPart: [Float]?
 
     private var optimizer: Optimizer<Float>
     /// Draws the dropout multipliers of each step (saved in checkpoints, so a resumed run drops the same units).
@@ -130,6 +133,7 @@ public final class Trainer<Task: TrainingTask> {
               updateGuard.update(&optimizer, &params.values, gradient: gradient.values, lr: lr) else {
             learningRateScale *= 0.5  // the last good parameters stay; the carried state restarts; go slower
             task.finishStep(finalState: nil)
+            carriedPart = nil
             return report
         }
         task.finishStep(finalState: result.finalState)
@@ -148,22 +152,22 @@ public final class Trainer<Task: TrainingTask> {
     }
 
     /// This process's part of the global batch: its gradient and loss summed, then summed over the processes
-    /// (one allreduce of the gradient and the final states, one of the loss, weight and stop signals) and
-    /// divided by the total weight, the mean one process would take. Every few hundred steps, checks that the
-    /// processes' parameters are still identical.
+    /// (one allreduce of the gradient, one of the loss, weight and stop signals) and divided by the total weight,
+    /// the mean one process would take. The final state it returns holds this process's sequences only (zeros
+    /// elsewhere): each process carries its own part, and ``gatherCarriedState()`` assembles the whole for a
+    /// checkpoint. Every few hundred steps, checks that the processes' parameters are still identical.
     private func parallelGradient(_ batch: Batch<Float>, _ collective: any Collective) throws -> Evaluation<Float> {
         let config = params.config, part = collective.part(of: batch.size)
         let local = try engine.gradient(params, batch.columns(part, config: config), reduction: .sum, into: &gradient)
-        let blocks = config.layers * config.directions, p = gradient.values.count
-        var buffer = gradient.values + spread(local.finalState, part: part, size: batch.size, blocks: blocks,
-                                              hidden: config.hiddenSize)  // P + S×N×H
         let signal = localStop(), start = monotonicSeconds()
-        buffer.withUnsafeMutableBufferPointer { collective.allreduce($0, .sum) }
+        gradient.values.withUnsafeMutableBufferPointer { collective.allreduce($0, .sum) }  // P
         let totals = collective.sum([local.loss, local.weight, signal == SIGINT ? 1 : 0, signal == SIGTERM ? 1 : 0])
         allreduceSeconds += monotonicSeconds() - start
         agreedStop = totals[2] > 0 ? SIGINT : totals[3] > 0 ? SIGTERM : nil  // Ctrl-C reaches every process, and mpirun adds SIGTERM
         let scale = totals[1] > 0 ? Float(1 / totals[1]) : 0
-        for i in 0..<p { gradient.values[i] = buffer[i] * scale }
+        for i in gradient.values.indices { gradient.values[i] *= scale }
+        carriedPart = spread(local.finalState, part: part, size: batch.size, blocks: config.layers * config.directions,
+                             hidden: config.hiddenSize)
         if (step + 1) % Self.parameterCheckEvery == 0 {
             let checksum = params.values.reduce(0.0) { $0 + Double($1) }
             guard collective.agree(checksum) else {
@@ -173,7 +177,16 @@ public final class Trainer<Task: TrainingTask> {
             }
             parametersCheckedAt = step + 1
         }
-        return Evaluation(loss: totals[1] > 0 ? totals[0] / totals[1] : 0, weight: totals[1], finalState: Array(buffer[p...]))
+        return Evaluation(loss: totals[1] > 0 ? totals[0] / totals[1] : 0, weight: totals[1], finalState: carriedPart ?? [])
+    }
+
+    /// Data-parallel: every process's part of the state carried into the next step, summed into the whole, which
+    /// the task then holds for its checkpoint. Every process must call it at the same step (``TrainingRun`` does,
+    /// before each checkpoint); nothing to do when the last step was rejected or the task carries no state.
+    package func gatherCarriedState() {
+        guard let collective, collective.size > 1, var state = carriedPart else { return }
+        state.withUnsafeMutableBufferPointer { collective.allreduce($0, .sum) }
+        task.finishStep(finalState: state)
     }
 
     /// Bytes the model needs in training: parameters, gradient, the optimizer's two moments, and the

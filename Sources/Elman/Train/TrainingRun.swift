@@ -201,6 +201,7 @@ public final class TrainingRun<Task: TrainingTask> {
     }
 
     private func saveCheckpoint() throws {
+        trainer.gatherCarriedState()  // data-parallel: every process takes part
         guard writes else { return }
         var file = trainer.checkpoint()
         file.metadata.merge(checkpointMetadata) { _, extra in extra }
