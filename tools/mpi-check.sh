@@ -64,7 +64,7 @@ for _ in $(seq 1 600); do kill -0 $launcher 2>/dev/null || break; sleep 0.1; don
 ended=$(($(date +%s) - start))
 kill -0 $launcher 2>/dev/null && { kill -KILL $launcher; pkill -KILL -f "$tmp/kill"; }
 check "SIGKILL to one process ends the job within a minute (took ${ended}s)" [ $ended -lt 60 ]
-check "after SIGKILL the checkpoint loads" "$elman" sample "$tmp/kill/last.safetensors" --length 5 -q
+check "after SIGKILL the checkpoint loads" bash -c "\"$elman\" sample \"$tmp/kill/last.safetensors\" --length 5 >/dev/null"
 saved=$(grep '"kind":"validation"' "$tmp/kill/metrics.jsonl" | tail -1 | sed 's/.*"step":\([0-9]*\).*/\1/')
 check "after SIGKILL the run resumes in one process" "$elman" train --resume "$tmp/kill" --steps $((saved + 10)) --quiet >/dev/null
 
