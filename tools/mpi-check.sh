@@ -44,6 +44,9 @@ mpirun=${launchers[0]%%:*}
 timeout 300 "$mpirun" -n 2 "$elman" "${run[@]}" --steps 100 --quiet --out "$tmp/half" >/dev/null
 "$elman" train --resume "$tmp/half" --steps 200 --quiet >/dev/null
 check "a 2-process checkpoint resumes in one process" close "$(last_validation "$tmp/half")" "$one"
+"$elman" "${run[@]}" --steps 100 --quiet --out "$tmp/half1" >/dev/null
+timeout 300 "$mpirun" -n 2 "$elman" train --resume "$tmp/half1" --steps 200 --quiet >/dev/null
+check "a 1-process checkpoint resumes on 2 processes" close "$(last_validation "$tmp/half1")" "$one"
 
 # --batch 31 does not split into 2: Elman's one line, an exit status below 128.
 err=$(timeout 120 "$mpirun" -n 2 "$elman" "${run[@]}" --batch 31 --out "$tmp/odd" 2>&1 >/dev/null)
