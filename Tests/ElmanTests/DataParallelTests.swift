@@ -206,8 +206,9 @@ final class ThreadCollective: Collective, @unchecked Sendable {
         #expect(hydra?.family == .mpich && hydra?.rank == 1)
         #expect(hydra?.libraryCandidates([:]).first == "libmpich.so.12")
         #expect(hydra?.libraryCandidates(["ELMAN_MPI": "/opt/mpi/lib/libmpi.so"]) == ["/opt/mpi/lib/libmpi.so"])
-        let slurm = Launcher.detect(["SLURM_NTASKS": "8", "SLURM_PROCID": "7"])
-        #expect(slurm?.family == .other && slurm?.size == 8 && slurm?.localSize == 1)
+        let slurm = Launcher.detect(["SLURM_STEP_NUM_TASKS": "8", "SLURM_PROCID": "7", "SLURM_STEP_TASKS_PER_NODE": "2(x4)"])
+        #expect(slurm?.family == .other && slurm?.size == 8 && slurm?.localSize == 2)
+        #expect(Launcher.detect(["SLURM_NTASKS": "8", "SLURM_PROCID": "0"]) == nil)  // a batch script, not srun
         #expect(Launcher.detect([:]) == nil)
         #expect(Launcher.detect(["OMPI_COMM_WORLD_SIZE": "1", "OMPI_COMM_WORLD_RANK": "0"]) == nil)  // mpirun -n 1
         #expect(Launcher.detect(["PMI_SIZE": "2", "PMI_RANK": "5"]) == nil)  // a rank outside the world

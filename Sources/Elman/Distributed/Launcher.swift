@@ -9,7 +9,7 @@ package struct Launcher: Equatable, Sendable {
         case openMPI = "Open MPI"
         /// MPICH's Hydra (`PMI_*`, `MPI_LOCALNRANKS`).
         case mpich = "MPICH"
-        /// Slurm's `srun` or another PMI/PMIx launcher that does not say which library the program uses.
+        /// Slurm's `srun`, which does not say which library the program uses.
         case other = "srun"
     }
 
@@ -29,8 +29,9 @@ package struct Launcher: Equatable, Sendable {
             found = (.openMPI, size, int("OMPI_COMM_WORLD_RANK"), int("OMPI_COMM_WORLD_LOCAL_SIZE"))
         } else if let size = int("PMI_SIZE") {
             found = (.mpich, size, int("PMI_RANK"), int("MPI_LOCALNRANKS"))
-        } else if let size = int("PMIX_SIZE") ?? int("SLURM_NTASKS") {
-            found = (.other, size, int("PMIX_RANK") ?? int("SLURM_PROCID"), int("SLURM_NTASKS_PER_NODE"))
+        } else if let size = int("SLURM_STEP_NUM_TASKS") {  // srun's job step (a batch script alone has none)
+            let perNode = environment["SLURM_STEP_TASKS_PER_NODE"].flatMap { Int($0.prefix { $0.isNumber }) }  // "2(x4)"
+            found = (.other, size, int("SLURM_PROCID"), perNode)
         } else {
             return nil
         }
