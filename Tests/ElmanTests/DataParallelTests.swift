@@ -96,19 +96,21 @@ final class ThreadCollective: Collective, @unchecked Sendable {
                 do {
                     for _ in 0..<steps { try trainers.all[r].trainStep() }
                     trainers.all[r].gatherCarriedState()
-                    trainers.scores[r] = try trainers.all[r].validate()
+                    let score = try trainers.all[r].validate()
+                    trainers.lock.withLock { trainers.scores[r] = score }
                 } catch { failures.add("\(error)") }
                 done.signal()
             }.start()
         }
         for _ in 0..<k { done.wait() }
         #expect(failures.all.isEmpty, "\(failures.all)")
-        return (trainers.all, trainers.scores)
+        return (trainers.all, trainers.lock.withLock { trainers.scores })
     }
 
     /// One trainer a thread; each thread touches only its own.
     final class Trainers: @unchecked Sendable {
         let all: [Trainer<LanguageModelTask>]
+        let lock = NSLock()
         var scores: [ValidationScore?]
         init(_ all: [Trainer<LanguageModelTask>]) {
             self.all = all
