@@ -80,5 +80,21 @@ wait $launcher
 check "SIGTERM to mpirun: the checkpoint is saved and named" grep -q "SIGTERM at step [0-9]*: saved $tmp/term/last.safetensors" "$tmp/term.log"
 check "SIGTERM to mpirun: the checkpoint resumes in one process" "$elman" train --resume "$tmp/term" --steps 1 --quiet >/dev/null
 
+# Ctrl-C in a terminal: SIGINT to the launcher's process group. Open MPI's mpirun forwards SIGTERM (and exits 1
+# itself); MPICH's forwards SIGINT and exits 130, as the processes do.
+for entry in "${launchers[@]}"; do
+    launcher_name=${entry%%:*} family=${entry#*:}
+    setsid "$launcher_name" -n 2 "$elman" "${run[@]}" --steps 1000000 --eval-every 1000 --quiet --out "$tmp/ctrlc-$launcher_name" \
+        >"$tmp/ctrlc-$launcher_name.log" 2>&1 &
+    launcher=$!
+    for _ in $(seq 1 100); do grep -q '"step":40' "$tmp/ctrlc-$launcher_name/metrics.jsonl" 2>/dev/null && break; sleep 0.2; done
+    kill -INT -- -$launcher
+    wait $launcher
+    rc=$?
+    check "$family, Ctrl-C: the checkpoint is saved and named" \
+        grep -qE "SIG(INT|TERM) at step [0-9]*: saved $tmp/ctrlc-$launcher_name/last.safetensors" "$tmp/ctrlc-$launcher_name.log"
+    if [ "$family" = MPICH ]; then check "MPICH, Ctrl-C: exit status 130 (got $rc)" [ $rc -eq 130 ]; fi
+done
+
 echo "mpi: $pass passed, $failures failed"
 [ $failures -eq 0 ]

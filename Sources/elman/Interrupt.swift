@@ -9,13 +9,16 @@ import Darwin
 nonisolated(unsafe) private var caughtSignal: Int32 = 0
 
 /// SIGINT and SIGTERM end training cleanly: the loop notices between two steps, saves a checkpoint and
-/// exits with 128 + the signal number (130, 143), the shell's convention. A second signal before that
+/// exits with 128 + the signal number (130, 143), the shell's convention. The same signal again before that
 /// (say, during a long validation) exits at once with the same status; the files on disk are then the
 /// last complete ones, as every write is atomic.
 enum Interrupt {
     static func install() {
         let handler: @convention(c) (Int32) -> Void = { signal in
-            if caughtSignal != 0 { _exit(128 + signal) }  // async-signal-safe
+            // The same signal twice exits at once (async-signal-safe); a different second one is the same request
+            // arriving twice (under mpirun, Ctrl-C reaches every process and mpirun forwards SIGTERM too).
+            if caughtSignal == signal { _exit(128 + signal) }
+            if caughtSignal != 0 { return }
             caughtSignal = signal
         }
         signal(SIGINT, handler)
