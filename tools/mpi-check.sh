@@ -72,28 +72,27 @@ saved=$(grep '"kind":"validation"' "$tmp/kill/metrics.jsonl" | tail -1 | sed 's/
 check "after SIGKILL the run resumes in one process" "$elman" train --resume "$tmp/kill" --steps $((saved + 10)) --quiet >/dev/null
 
 # SIGTERM to mpirun: process 0 saves last.safetensors at the step the processes agreed on.
-"$mpirun" -n 2 "$elman" "${run[@]}" --steps 1000000 --eval-every 1000 --quiet --out "$tmp/term" >"$tmp/term.log" 2>&1 &
+"$mpirun" -n 2 "$elman" "${run[@]}" --steps 1000000 --eval-every 20 --quiet --out "$tmp/term" >"$tmp/term.log" 2>&1 &
 launcher=$!
-for _ in $(seq 1 100); do [ -e "$tmp/term/metrics.jsonl" ] && grep -q '"step":40' "$tmp/term/metrics.jsonl" 2>/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 100); do grep -q '"step":40,' "$tmp/term/metrics.jsonl" 2>/dev/null && break; sleep 0.2; done
 kill -TERM $launcher
 wait $launcher
 check "SIGTERM to mpirun: the checkpoint is saved and named" grep -q "SIGTERM at step [0-9]*: saved $tmp/term/last.safetensors" "$tmp/term.log"
 check "SIGTERM to mpirun: the checkpoint resumes in one process" "$elman" train --resume "$tmp/term" --steps 1 --quiet >/dev/null
 
-# Ctrl-C in a terminal: SIGINT to the launcher's process group. Open MPI's mpirun forwards SIGTERM (and exits 1
-# itself); MPICH's forwards SIGINT and exits 130, as the processes do.
+# Ctrl-C in a terminal: SIGINT to the launcher's process group, once the run is under way. Open MPI's mpirun
+# forwards SIGTERM, MPICH's SIGINT; either way process 0 saves the checkpoint. (What the launcher itself then
+# returns is its own: Open MPI 4.1 reports 1.)
 for entry in "${launchers[@]}"; do
     launcher_name=${entry%%:*} family=${entry#*:}
-    setsid "$launcher_name" -n 2 "$elman" "${run[@]}" --steps 1000000 --eval-every 1000 --quiet --out "$tmp/ctrlc-$launcher_name" \
+    setsid "$launcher_name" -n 2 "$elman" "${run[@]}" --steps 1000000 --eval-every 20 --quiet --out "$tmp/ctrlc-$launcher_name" \
         >"$tmp/ctrlc-$launcher_name.log" 2>&1 &
     launcher=$!
-    for _ in $(seq 1 100); do grep -q '"step":40' "$tmp/ctrlc-$launcher_name/metrics.jsonl" 2>/dev/null && break; sleep 0.2; done
+    for _ in $(seq 1 100); do grep -q '"step":40,' "$tmp/ctrlc-$launcher_name/metrics.jsonl" 2>/dev/null && break; sleep 0.2; done
     kill -INT -- -$launcher
     wait $launcher
-    rc=$?
     check "$family, Ctrl-C: the checkpoint is saved and named" \
         grep -qE "SIG(INT|TERM) at step [0-9]*: saved $tmp/ctrlc-$launcher_name/last.safetensors" "$tmp/ctrlc-$launcher_name.log"
-    if [ "$family" = MPICH ]; then check "MPICH, Ctrl-C: exit status 130 (got $rc)" [ $rc -eq 130 ]; fi
 done
 
 echo "mpi: $pass passed, $failures failed"
