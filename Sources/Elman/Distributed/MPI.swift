@@ -94,17 +94,21 @@ package final class MPI: Collective, @unchecked Sendable {
     package func finalize() { _ = binding.finalize() }
 }
 
-/// The calls of one MPI ABI.
+/// The calls of one MPI ABI: those whose arguments include handles; the rest are the same in both (`common`).
 private protocol MPIBinding {
-    func initialize() -> Int32
-    func initialized(_ flag: UnsafeMutablePointer<Int32>) -> Int32
+    var common: CommonCalls { get }
     func commRank(_ rank: UnsafeMutablePointer<Int32>) -> Int32
     func commSize(_ size: UnsafeMutablePointer<Int32>) -> Int32
     /// In place over `count` values at `buffer`.
     func allreduce(_ buffer: UnsafeMutableRawPointer, _ count: Int32, isDouble: Bool, _ operation: MPI.Operation) -> Int32
     func abort(_ code: Int32) -> Int32
-    func finalize() -> Int32
-    func libraryVersion() -> String
+}
+
+extension MPIBinding {
+    func initialize() -> Int32 { common.initialize(nil, nil) }
+    func initialized(_ flag: UnsafeMutablePointer<Int32>) -> Int32 { common.initialized(flag) }
+    func finalize() -> Int32 { common.finalize() }
+    func libraryVersion() -> String { common.libraryVersion() }
 }
 
 private typealias MPIInit = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Int32
@@ -162,16 +166,12 @@ private struct OpenMPIBinding: MPIBinding {
         abortCall = unsafeBitCast(abort, to: Abort.self)
     }
 
-    func initialize() -> Int32 { common.initialize(nil, nil) }
-    func initialized(_ flag: UnsafeMutablePointer<Int32>) -> Int32 { common.initialized(flag) }
     func commRank(_ r: UnsafeMutablePointer<Int32>) -> Int32 { rank(world, r) }
     func commSize(_ s: UnsafeMutablePointer<Int32>) -> Int32 { size(world, s) }
     func allreduce(_ buffer: UnsafeMutableRawPointer, _ count: Int32, isDouble: Bool, _ operation: MPI.Operation) -> Int32 {
         reduce(UnsafeRawPointer(bitPattern: 1), buffer, count, isDouble ? double : float, operation == .sum ? sum : max, world)
     }
     func abort(_ code: Int32) -> Int32 { abortCall(world, code) }
-    func finalize() -> Int32 { common.finalize() }
-    func libraryVersion() -> String { common.libraryVersion() }
 }
 
 /// MPICH (and its ABI family: Intel MPI, MVAPICH, Cray MPICH): handles are `int` constants from its mpi.h;
@@ -203,8 +203,6 @@ private struct MPICHBinding: MPIBinding {
         abortCall = unsafeBitCast(abort, to: Abort.self)
     }
 
-    func initialize() -> Int32 { common.initialize(nil, nil) }
-    func initialized(_ flag: UnsafeMutablePointer<Int32>) -> Int32 { common.initialized(flag) }
     func commRank(_ r: UnsafeMutablePointer<Int32>) -> Int32 { rank(Self.world, r) }
     func commSize(_ s: UnsafeMutablePointer<Int32>) -> Int32 { size(Self.world, s) }
     func allreduce(_ buffer: UnsafeMutableRawPointer, _ count: Int32, isDouble: Bool, _ operation: MPI.Operation) -> Int32 {
@@ -212,6 +210,4 @@ private struct MPICHBinding: MPIBinding {
                operation == .sum ? Self.sum : Self.max, Self.world)
     }
     func abort(_ code: Int32) -> Int32 { abortCall(Self.world, code) }
-    func finalize() -> Int32 { common.finalize() }
-    func libraryVersion() -> String { common.libraryVersion() }
 }
