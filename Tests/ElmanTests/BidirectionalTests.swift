@@ -85,6 +85,22 @@ import Testing
         }
     }
 
+    /// One engine alternating batches with and without dropout (training, then evaluation) must not carry a mask over.
+    @Test func anEngineDropsOnlyWhenTheBatchSaysSo() throws {
+        var o = RandomCase.Options()
+        (o.bidirectional, o.layers, o.dropout) = (true, 2, true)
+        let c = RandomCase(o, seed: 5)
+        var plain = c.batch
+        plain.dropout = nil
+        let engine = try Engine<Double>(config: c.params.config)
+        let dropped = try engine.evaluate(c.params, c.batch).loss
+        let reused = try engine.evaluate(c.params, plain).loss
+        let fresh = try Engine<Double>(config: c.params.config).evaluate(c.params, plain).loss
+        #expect(reused == fresh)
+        #expect(dropped != fresh)
+        #expect(try engine.evaluate(c.params, c.batch).loss == dropped)
+    }
+
     @Test func filesKeepTheReverseTensorsAndTheReadout() throws {
         let config = ModelConfig(inputSize: 5, hiddenSize: 3, outputSize: 4, layers: 2, bidirectional: true, readout: .finalState)
         var g = SeededGenerator(seed: 2)

@@ -103,7 +103,7 @@ final class Workspace<T: ElmanFloat> {
     }
 
     func fits(steps: Int, size: Int, denseInput: Bool, dropout: Bool) -> Bool {
-        self.steps == steps && self.size == size && (dense.count > 0) == denseInput && dropped.isEmpty != dropout
+        self.steps == steps && self.size == size && (dense.count > 0) == denseInput && hasDropout == dropout
     }
 
     var hasDropout: Bool { dropoutMask.count > 0 }
