@@ -74,20 +74,13 @@ final class ThreadCollective: Collective, @unchecked Sendable {
         return try Trainer(options: o, task: task)
     }
 
-    static func task() throws -> LanguageModelTask {
-        let text = ReberGrammar.corpus(strings: 300, seed: 1)
-        let vocabulary = Vocabulary.build(from: text, level: .char)
-        let tokens = try vocabulary.encode(text)
-        return try LanguageModelTask(vocabulary: vocabulary, train: Array(tokens[..<3000]), validation: Array(tokens[3000...]))
-    }
-
     /// Trains K trainers `steps` steps on K threads, then validates (sharded) on each; returns the trainers and
     /// their scores.
     static func inParallel(_ k: Int, dropout: Double? = nil, steps: Int) throws
         -> (trainers: [Trainer<LanguageModelTask>], scores: [ValidationScore?])
     {
         let group = ThreadCollective.group(k)
-        let trainers = Trainers(try (0..<k).map { _ in try trainer(task(), dropout: dropout) })
+        let trainers = Trainers(try (0..<k).map { _ in try trainer(TrainTests.reberTask(), dropout: dropout) })
         for (t, c) in zip(trainers.all, group) { t.collective = c }
         let failures = Failures()
         let done = DispatchSemaphore(value: 0)
@@ -127,7 +120,7 @@ final class ThreadCollective: Collective, @unchecked Sendable {
     /// The same run as one process, up to the summation order: K processes each take N/K of every batch's streams,
     /// carry their states, and sum gradients, losses and token counts.
     @Test(arguments: [2, 3]) func processesTrainTheSameModelAsOne(k: Int) throws {
-        let one = try Self.trainer(Self.task())
+        let one = try Self.trainer(TrainTests.reberTask())
         var losses: [Double] = []
         for _ in 0..<30 { losses.append(try one.trainStep().loss) }
         let (many, scores) = try Self.inParallel(k, steps: 30)
@@ -149,7 +142,7 @@ final class ThreadCollective: Collective, @unchecked Sendable {
 
     /// With dropout, every process draws the global batch's multipliers from the same generator and uses its part.
     @Test func dropoutMasksAreTheGlobalOnes() throws {
-        let one = try Self.trainer(Self.task(), dropout: 0.3)
+        let one = try Self.trainer(TrainTests.reberTask(), dropout: 0.3)
         for _ in 0..<10 { try one.trainStep() }
         let many = try Self.inParallel(2, dropout: 0.3, steps: 10).trainers
         let difference = zip(one.params.values, many[1].params.values).map { abs($0 - $1) }.max() ?? 0
@@ -181,7 +174,7 @@ final class ThreadCollective: Collective, @unchecked Sendable {
     }
 
     @Test func validationPartsCombineIntoTheWhole() throws {
-        var task = try Self.task()
+        var task = try TrainTests.reberTask()
         var o = TrainingOptions()
         o.hidden = 8
         o.seq = 8

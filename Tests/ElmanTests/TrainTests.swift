@@ -3,10 +3,15 @@ import Testing
 @testable import Elman
 
 @Suite struct TrainTests {
-    static func reberTrainer(steps: Int = 40, seed: UInt64 = 3) throws -> Trainer<LanguageModelTask> {
+    /// A small character-level language model task: 300 Reber strings, the first 3000 tokens for training.
+    static func reberTask() throws -> LanguageModelTask {
         let text = ReberGrammar.corpus(strings: 300, seed: 1)
         let vocabulary = Vocabulary.build(from: text, level: .char)
         let tokens = try vocabulary.encode(text)
+        return try LanguageModelTask(vocabulary: vocabulary, train: Array(tokens[..<3000]), validation: Array(tokens[3000...]))
+    }
+
+    static func reberTrainer(steps: Int = 40, seed: UInt64 = 3) throws -> Trainer<LanguageModelTask> {
         var o = TrainingOptions()
         o.hidden = 16
         o.seq = 8
@@ -14,7 +19,7 @@ import Testing
         o.steps = steps
         o.lr = 1e-2
         o.seed = seed
-        return try Trainer(options: o, vocabulary: vocabulary, train: Array(tokens[..<3000]), validation: Array(tokens[3000...]))
+        return try Trainer(options: o, task: reberTask())
     }
 
     @Test func resumingContinuesBitForBit() throws {
@@ -23,9 +28,7 @@ import Testing
         let first = try Self.reberTrainer(steps: 40)
         for _ in 0..<20 { try first.trainStep() }
         let saved = try SafeTensorsFile.parse(first.checkpoint().serialized(), name: "last")
-        let text = ReberGrammar.corpus(strings: 300, seed: 1)
-        let tokens = try first.vocabulary.encode(text)
-        let resumed = try Trainer(resuming: saved, task: LanguageModelTask(vocabulary: first.vocabulary, train: Array(tokens[..<3000]), validation: Array(tokens[3000...])), name: "last")
+        let resumed = try Trainer(resuming: saved, task: Self.reberTask(), name: "last")
         #expect(resumed.step == 20)
         for _ in 0..<20 { try resumed.trainStep() }
         #expect(resumed.params.values == straight.params.values)

@@ -11,11 +11,8 @@ package protocol Collective: AnyObject {
 }
 
 extension Collective {
-    /// This process's part of N items split into `size` equal contiguous parts (N divisible by K).
-    package func part(of count: Int) -> Range<Int> {
-        let each = count / size
-        return rank * each..<(rank + 1) * each
-    }
+    /// This process's part of N items split into `size` contiguous parts (equal when K divides N).
+    package func part(of count: Int) -> Range<Int> { laneRange(rank, of: size, extent: count, align: 1) }
 
     /// Sums `values` over the processes.
     package func sum(_ values: [Double]) -> [Double] {

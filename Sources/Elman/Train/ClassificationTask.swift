@@ -76,7 +76,7 @@ public struct ClassificationTask: TrainingTask {
 
     /// The validation examples split between the parts.
     public func validate(_ params: Parameters<Float>, part: Int, of parts: Int) throws -> ValidationScore? {
-        let mine = itemRange(part: part, of: parts, count: validation.count)
+        let mine = laneRange(part, of: parts, extent: validation.count, align: 1)
         return mine.isEmpty ? nil : try Self.score(params, Array(validation[mine]))
     }
 

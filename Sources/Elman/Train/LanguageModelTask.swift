@@ -64,7 +64,7 @@ public struct LanguageModelTask: TrainingTask {
         guard tokens.count >= 2 else { return nil }
         let size = max(1, min(batch, (tokens.count - 1) / seq))
         let steps = max(1, min(seq, (tokens.count - 1) / size))
-        let mine = itemRange(part: part, of: parts, count: size)
+        let mine = laneRange(part, of: parts, extent: size, align: 1)
         guard !mine.isEmpty else { return nil }
         var streams = try TokenStreams(tokens: tokens, size: size, steps: steps)
         let engine = try Engine<Float>(config: params.config)

@@ -40,11 +40,6 @@ extension TrainingTask {
     }
 }
 
-/// Items `part` of `parts` near-equal contiguous parts of `count` items.
-func itemRange(part: Int, of parts: Int, count: Int) -> Range<Int> {
-    (part * count / parts)..<((part + 1) * count / parts)
-}
-
 /// A model's score on held-out data.
 public struct ValidationScore: Codable, Sendable, Equatable {
     /// Mean loss: nats per token for a language model or per sequence for a classifier; ½‖G − Y‖² per step for regression.
