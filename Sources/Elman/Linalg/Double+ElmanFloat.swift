@@ -7,7 +7,7 @@ extension Double: ElmanFloat {
         multiplyByDerivative: DoubleKernels.multiplyByDerivative, softmaxCrossEntropy: DoubleKernels.softmaxCrossEntropy,
         sigmoidCrossEntropy: DoubleKernels.sigmoidCrossEntropy, addRowVector: DoubleKernels.addRowVector,
         accumulateColumnSums: DoubleKernels.accumulateColumnSums, copyRow: DoubleKernels.copyRow,
-        scatterAddRows: DoubleKernels.scatterAddRows)
+        scatterAddRows: DoubleKernels.scatterAddRows, fused: .none)
 }
 
 /// The Double element kernels behind ``ElmanKernels``.

@@ -30,6 +30,9 @@ public struct ElmanKernels<T: ElmanFloat>: Sendable {
     package let accumulateColumnSums: @Sendable (Pointer, Int, Int, MutablePointer) -> Void
     package let copyRow: @Sendable (Pointer, Pointer?, MutablePointer, Int) -> Void
     package let scatterAddRows: @Sendable (Pointer, Int, UnsafePointer<Int32>, Int, MutablePointer) -> Void
+    /// The type's own fused paths (each nil where the generic loops run): the choice of precision-specific code
+    /// is made in the conformances, once, and nowhere else.
+    package let fused: FusedKernels<T>
 
     package init(
         directGEMM: @escaping @Sendable (Transpose, Transpose, Int, Int, Int, T, Pointer, Int, Pointer, Int, T, MutablePointer, Int) -> Void,
@@ -40,7 +43,8 @@ public struct ElmanKernels<T: ElmanFloat>: Sendable {
         addRowVector: @escaping @Sendable (MutablePointer, Int, Int, Pointer) -> Void,
         accumulateColumnSums: @escaping @Sendable (Pointer, Int, Int, MutablePointer) -> Void,
         copyRow: @escaping @Sendable (Pointer, Pointer?, MutablePointer, Int) -> Void,
-        scatterAddRows: @escaping @Sendable (Pointer, Int, UnsafePointer<Int32>, Int, MutablePointer) -> Void
+        scatterAddRows: @escaping @Sendable (Pointer, Int, UnsafePointer<Int32>, Int, MutablePointer) -> Void,
+        fused: FusedKernels<T>
     ) {
         self.directGEMM = directGEMM
         self.activate = activate
@@ -51,7 +55,43 @@ public struct ElmanKernels<T: ElmanFloat>: Sendable {
         self.accumulateColumnSums = accumulateColumnSums
         self.copyRow = copyRow
         self.scatterAddRows = scatterAddRows
+        self.fused = fused
     }
+}
+
+/// Adam's constants for one update (``Optimizer``): the L2 penalty added to the gradient, β₁, β₂, ε, the decay
+/// of θ (AdamW), lr / (1 − β₁ᵗ) and √(1 − β₂ᵗ).
+package struct AdamStep<T: ElmanFloat>: Sendable {
+    package var l2: T, beta1: T, beta2: T, eps: T, decay: T, stepSize: T, rootC2: T
+}
+
+/// The fused kernels a precision may have beside the element kernels, each nil where the generic loops run: the
+/// recurrence with its epilogue, and Adam in place or out of place with its finiteness check. The Adam kernels
+/// work on one block; callers split over the lanes.
+package struct FusedKernels<T: ElmanFloat>: Sendable {
+    /// (f, states, W, steps, rows, hidden, input) → the number of lanes that ran it, as
+    /// ``Recurrence/forward(_:states:w:steps:rows:hidden:input:)``.
+    package typealias RecurrenceForward = @Sendable (Nonlinearity, UnsafeMutablePointer<T>, UnsafePointer<T>, Int, Int, Int,
+                                                     Recurrence.Input<T>) -> Int
+    /// (f, dS → dZ, S, Wᵀ, steps, rows, hidden) → the number of lanes that ran it, as
+    /// ``Recurrence/backward(_:grad:states:transposedW:steps:rows:hidden:)``.
+    package typealias RecurrenceBackward = @Sendable (Nonlinearity, UnsafeMutablePointer<T>, UnsafePointer<T>,
+                                                      UnsafePointer<T>, Int, Int, Int) -> Int
+    /// Adam in place on `count` values: (θ, g, m, v, count, constants).
+    package typealias Adam = @Sendable (UnsafeMutablePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>,
+                                        UnsafeMutablePointer<T>, Int, AdamStep<T>) -> Void
+    /// Adam out of place: (θ, g, m, v) in, (θ′, m′, v′) out, `count` values; false when a new θ is not finite.
+    package typealias AdamOutOfPlace = @Sendable (UnsafePointer<T>, UnsafePointer<T>, UnsafePointer<T>, UnsafePointer<T>,
+                                                  UnsafeMutablePointer<T>, UnsafeMutablePointer<T>, UnsafeMutablePointer<T>,
+                                                  Int, AdamStep<T>) -> Bool
+
+    package var recurrenceForward: RecurrenceForward?
+    package var recurrenceBackward: RecurrenceBackward?
+    package var adam: Adam?
+    package var adamOutOfPlace: AdamOutOfPlace?
+
+    /// No fused kernel: every step runs the generic loops.
+    package static var none: FusedKernels { FusedKernels() }
 }
 
 extension ElmanFloat {

@@ -2,6 +2,7 @@
 // forwards to a system BLAS or Elman's kernels (GEMM), to the SIMD kernels (tanh, softmax) or to the portable
 // kernels, specialized here.
 
+import CElmanKernels
 import RealModule
 
 extension Float: ElmanFloat {
@@ -11,11 +12,38 @@ extension Float: ElmanFloat {
         multiplyByDerivative: FloatKernels.multiplyByDerivative, softmaxCrossEntropy: FloatKernels.softmaxCrossEntropy,
         sigmoidCrossEntropy: FloatKernels.sigmoidCrossEntropy, addRowVector: FloatKernels.addRowVector,
         accumulateColumnSums: FloatKernels.accumulateColumnSums, copyRow: FloatKernels.copyRow,
-        scatterAddRows: FloatKernels.scatterAddRows)
+        scatterAddRows: FloatKernels.scatterAddRows, fused: FloatKernels.fused)
 }
 
 /// The Float element kernels behind ``ElmanKernels``.
 enum FloatKernels {
+    /// Adam vectorized in Swift SIMD on every path; the recurrence and Adam out of place on the C kernels where
+    /// the CPU has them.
+    static let fused: FusedKernels<Float> = {
+        var fused = FusedKernels<Float>.none
+        fused.adam = { p, g, m, v, count, k in
+            VectorMath.adam(p, gradient: g, first: m, second: v, count: count, l2: k.l2, beta1: k.beta1, beta2: k.beta2,
+                            eps: k.eps, decay: k.decay, stepSize: k.stepSize, rootC2: k.rootC2)
+        }
+        guard let kernels = CKernels.active else { return fused }
+        fused.recurrenceForward = { f, states, w, steps, rows, hidden, input in
+            PackedRecurrence(kernels, f, rows: rows, hidden: hidden).forward(states: states, w: w, steps: steps, input: input)
+        }
+        fused.recurrenceBackward = { f, grad, states, wT, steps, rows, hidden in
+            PackedRecurrence(kernels, f, rows: rows, hidden: hidden).backward(grad: grad, states: states, transposedW: wT, steps: steps)
+        }
+        fused.adamOutOfPlace = adamOutOfPlace(kernels)
+        return fused
+    }()
+
+    /// Adam out of place on one instruction set's C kernel; true when every new parameter is finite.
+    static func adamOutOfPlace(_ kernels: CKernels) -> FusedKernels<Float>.AdamOutOfPlace {
+        { p, g, m, v, pOut, mOut, vOut, count, k in
+            var constants = elman_adam_step(l2: k.l2, beta1: k.beta1, beta2: k.beta2, eps: k.eps, decay: k.decay,
+                                            step_size: k.stepSize, root_c2: k.rootC2)
+            return kernels.adam(&constants, p, g, m, v, pOut, mOut, vOut, Int64(count)) == 1
+        }
+    }
 
     static func directGEMM(
         _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,

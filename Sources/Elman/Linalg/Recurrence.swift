@@ -1,11 +1,11 @@
 /// The step-by-step part of BPTT (docs/ARCHITECTURE.md, steps 2 and 7): the only products that cannot be hoisted
 /// out of the time loop. Forward and backward steps are written side by side on a block of H's columns,
 /// so that one text serves the single-threaded loop (all columns) and each lane of the split one.
-enum Recurrence {
+package enum Recurrence {
     /// What the forward recurrence adds to Z(t) in each lane just before S(t−1)·W, while those columns are in
     /// its cache: the rows of U picked by the tokens of step t (one-hot X·U, Eq. 74's first term, then
     /// Z(t) holds nothing on entry) and the bias b. Nil members: Z(t) already holds them.
-    struct Input<T> {
+    package struct Input<T> {
         /// U: ?×H and the T·N token ids (time-major).
         var tokens: (table: UnsafePointer<T>, ids: UnsafePointer<Int32>)?
         /// b: H.
@@ -22,9 +22,8 @@ enum Recurrence {
         _ f: Nonlinearity, states: UnsafeMutablePointer<T>, w: UnsafePointer<T>, steps: Int, rows: Int, hidden: Int,
         input: Input<T> = Input()
     ) -> Int {
-        if T.self == Float.self, let kernels = CKernels.active {
-            return PackedRecurrence(kernels, f, rows: rows, hidden: hidden)
-                .forward(states: states.float, w: w.float, steps: steps, input: input.float)
+        if let fused = T.kernels.fused.recurrenceForward {
+            return fused(f, states, w, steps, rows, hidden, input)
         }
         let split = Split(rows: rows, hidden: hidden)
         return split.run(steps: 1...steps) { t, _, cols in
@@ -42,9 +41,8 @@ enum Recurrence {
         _ f: Nonlinearity, grad: UnsafeMutablePointer<T>, states: UnsafePointer<T>, transposedW wT: UnsafePointer<T>,
         steps: Int, rows: Int, hidden: Int
     ) -> Int {
-        if T.self == Float.self, let kernels = CKernels.active {
-            return PackedRecurrence(kernels, f, rows: rows, hidden: hidden)
-                .backward(grad: grad.float, states: states.float, transposedW: wT.float, steps: steps)
+        if let fused = T.kernels.fused.recurrenceBackward {
+            return fused(f, grad, states, wT, steps, rows, hidden)
         }
         let split = Split(rows: rows, hidden: hidden)
         return split.run(steps: (1...steps).reversed()) { t, _, cols in

@@ -32,10 +32,11 @@ package struct Optimizer<T: ElmanFloat>: Sendable {
 
     /// Adam's per-update constants at the current ``step`` (the update's number, from 1): the L2 penalty added
     /// to the gradient (AdamW decays θ directly instead), the decay of θ, lr / (1 − β₁ᵗ) and √(1 − β₂ᵗ).
-    func adamConstants(lr: Double) -> (l2: T, decay: T, stepSize: T, rootC2: T) {
+    func adamConstants(lr: Double) -> AdamStep<T> {
         let lr = T(lr), wd = T(weightDecay)
         let c1 = T(1 - Double.pow(beta1, Double(step))), c2 = T(1 - Double.pow(beta2, Double(step)))
-        return (kind == .adamw ? 0 : wd, kind == .adamw ? 1 - lr * wd : 1, lr / c1, c2.squareRoot())
+        return AdamStep(l2: kind == .adamw ? 0 : wd, beta1: T(beta1), beta2: T(beta2), eps: T(epsilon),
+                        decay: kind == .adamw ? 1 - lr * wd : 1, stepSize: lr / c1, rootC2: c2.squareRoot())
     }
 
     /// θ ← θ − update(g), with learning rate `lr`.
@@ -44,7 +45,7 @@ package struct Optimizer<T: ElmanFloat>: Sendable {
     public mutating func update(_ params: inout [T], gradient g: [T], lr: Double) {
         precondition(params.count == g.count && g.count == first.count, "optimizer: size mismatch")
         step += 1
-        let (_, decay, stepSize, rootC2) = adamConstants(lr: lr)
+        let adamStep = adamConstants(lr: lr), decay = adamStep.decay, stepSize = adamStep.stepSize, rootC2 = adamStep.rootC2
         let lr = T(lr), b1 = T(beta1), b2 = T(beta2), eps = T(epsilon), mu = T(momentum), wd = T(weightDecay)
         params.withUnsafeMutableBufferPointer { p in
             g.withUnsafeBufferPointer { g in
@@ -75,14 +76,11 @@ package struct Optimizer<T: ElmanFloat>: Sendable {
                                 p[i] -= lr * gi / (v[i].squareRoot() + eps)
                             }
                         case .adam, .adamw:
-                            if T.self == Float.self {  // the training path: SIMD16, one block a lane
-                                let pf = p.baseAddress!.float, gf = g.baseAddress!.float
-                                let mf = m.baseAddress!.float, vf = v.baseAddress!.float
+                            if let adam = T.kernels.fused.adam {  // the training path: vectorized, one block a lane
+                                let pp = p.baseAddress!, gp = g.baseAddress!, mp = m.baseAddress!, vp = v.baseAddress!
                                 LaneSplit.forEach(count: p.count) { r in
                                     let i = r.lowerBound
-                                    VectorMath.adam(pf + i, gradient: gf + i, first: mf + i, second: vf + i, count: r.count,
-                                                    l2: Float(l2), beta1: Float(b1), beta2: Float(b2), eps: Float(eps),
-                                                    decay: Float(decay), stepSize: Float(stepSize), rootC2: Float(rootC2))
+                                    adam(pp + i, gp + i, mp + i, vp + i, r.count, adamStep)
                                 }
                                 return
                             }

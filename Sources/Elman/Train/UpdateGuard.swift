@@ -1,5 +1,3 @@
-import CElmanKernels
-
 /// Makes an optimizer update undoable: the parameters and optimizer state are copied before it (into
 /// buffers allocated once) and put back if the update left any parameter non-finite, as a huge learning
 /// rate does even when the loss and gradient were finite. Adam in Float on Elman's kernels needs no copies:
@@ -11,8 +9,8 @@ struct UpdateGuard<T: ElmanFloat> {
     /// parameter non-finite.
     @_specialize(where T == Float)
     mutating func update(_ optimizer: inout Optimizer<T>, _ values: inout [T], gradient: [T], lr: Double) -> Bool {
-        if T.self == Float.self, optimizer.kind == .adam || optimizer.kind == .adamw, let kernels = CKernels.active {
-            return adamOutOfPlace(kernels, &optimizer, &values, gradient: gradient, lr: lr)
+        if optimizer.kind == .adam || optimizer.kind == .adamw, let kernel = T.kernels.fused.adamOutOfPlace {
+            return adamOutOfPlace(kernel, &optimizer, &values, gradient: gradient, lr: lr)
         }
         Self.copy(values, into: &params)
         Self.copy(optimizer.first, into: &first)
@@ -30,7 +28,8 @@ struct UpdateGuard<T: ElmanFloat> {
     /// Adam from (values, first, second) into the spare buffers, split over the lanes; on success the spares
     /// become the state and the old state the spares.
     mutating func adamOutOfPlace(
-        _ kernels: CKernels, _ optimizer: inout Optimizer<T>, _ values: inout [T], gradient: [T], lr: Double
+        _ kernel: FusedKernels<T>.AdamOutOfPlace,
+        _ optimizer: inout Optimizer<T>, _ values: inout [T], gradient: [T], lr: Double
     ) -> Bool {
         let count = values.count
         precondition(gradient.count == count && optimizer.first.count == count && optimizer.second.count == count,
@@ -39,10 +38,7 @@ struct UpdateGuard<T: ElmanFloat> {
         Self.size(&first, count)
         Self.size(&second, count)
         optimizer.step += 1
-        let k = optimizer.adamConstants(lr: lr)
-        var constants = elman_adam_step(
-            l2: Float(k.l2), beta1: Float(optimizer.beta1), beta2: Float(optimizer.beta2), eps: Float(optimizer.epsilon),
-            decay: Float(k.decay), step_size: Float(k.stepSize), root_c2: Float(k.rootC2))
+        let constants = optimizer.adamConstants(lr: lr)
         let nonFiniteBlocks = values.withUnsafeBufferPointer { p in
             gradient.withUnsafeBufferPointer { g in
                 optimizer.first.withUnsafeBufferPointer { m in
@@ -53,11 +49,10 @@ struct UpdateGuard<T: ElmanFloat> {
                                     guard count > 0 else { return 0.0 }
                                     return LaneSplit.sum(count: count, align: 16) { r in
                                         let i = r.lowerBound
-                                        let finite = kernels.adam(
-                                            &constants, p.baseAddress!.float + i, g.baseAddress!.float + i,
-                                            m.baseAddress!.float + i, v.baseAddress!.float + i, pOut.baseAddress!.float + i,
-                                            mOut.baseAddress!.float + i, vOut.baseAddress!.float + i, Int64(r.count))
-                                        return finite == 1 ? 0 : 1
+                                        let finite = kernel(
+                                            p.baseAddress! + i, g.baseAddress! + i, m.baseAddress! + i, v.baseAddress! + i,
+                                            pOut.baseAddress! + i, mOut.baseAddress! + i, vOut.baseAddress! + i, r.count, constants)
+                                        return finite ? 0 : 1
                                     }
                                 }
                             }
