@@ -34,3 +34,11 @@ int64_t elman_kernel_nr(int32_t isa) {
     default: return 0;
     }
 }
+
+void elman_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}

@@ -49,8 +49,8 @@ struct GradCommand: ParsableCommand {
             throw ElmanError("\(batch): \(error.message)")
         }
         var tensors = ModelFile.gradientTensors(gradient, namedAs: paramsFile)
-        tensors["loss"] = SafeTensor(shape: [], values: [T(result.loss)])
-        tensors["h_n"] = SafeTensor(shape: [config.layers * config.directions, b.size, config.hiddenSize], values: result.finalState)
+        tensors["loss"] = try SafeTensor(shape: [], values: [T(result.loss)])
+        tensors["h_n"] = try SafeTensor(shape: [config.layers * config.directions, b.size, config.hiddenSize], values: result.finalState)
         return SafeTensorsFile(tensors: tensors, metadata: ["format": ModelFile.format, "reduction": reduction.rawValue])
     }
 }

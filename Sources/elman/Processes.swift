@@ -1,13 +1,15 @@
 import ArgumentParser
 import Elman
 import Foundation
+import Synchronization
 
 /// The processes of a run started by `mpirun`, `mpiexec` or `srun`, told by the launcher's environment; MPI itself
 /// is loaded (``join(batch:)``) only once the run's options are known to split between them.
 enum Processes {
     static let launcher = Launcher.current
     /// MPI, once joined; nil for a single process.
-    nonisolated(unsafe) private(set) static var mpi: MPI?
+    static var mpi: MPI? { joined.withLock { $0 } }
+    private static let joined = Mutex<MPI?>(nil)
 
     /// This process's index; 0 alone prints progress and writes files.
     static var rank: Int { launcher?.rank ?? 0 }
@@ -26,7 +28,7 @@ enum Processes {
             throw ElmanError("the launcher says process \(launcher.rank) of \(launcher.size), MPI says \(mpi.rank) of \(mpi.size); "
                 + "is ELMAN_MPI the library mpirun belongs to?")
         }
-        self.mpi = mpi
+        joined.withLock { $0 = mpi }
     }
 
     /// "2 processes over MPI (Open MPI 4.1.4)", for the header line.

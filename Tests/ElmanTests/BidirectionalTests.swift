@@ -17,18 +17,18 @@ import Testing
                                                           lengths: lengths).logits
     }
 
-    func identityHead(_ config: ModelConfig, from source: Parameters<Double>? = nil, reverse: Bool = false) -> Parameters<Double> {
+    func identityHead(_ config: ModelConfig, from source: Parameters<Double>? = nil, reverse: Bool = false) throws -> Parameters<Double> {
         var p = Parameters<Double>(config: config)
         var g = SeededGenerator(seed: 5)
         for i in p.values.indices { p.values[i] = g.uniform(-0.8, 0.8) }
         if let source {  // the layer of one direction of `source`, as this unidirectional model's layer
             for id in [ParameterID.inputWeights(layer: 0, reverse: reverse), .recurrentWeights(layer: 0, reverse: reverse),
                        .inputBias(layer: 0, reverse: reverse), .hiddenBias(layer: 0, reverse: reverse)] {
-                p.setMatrix(ParameterID.forward(id), source.matrix(id)!)
+                try p.setMatrix(ParameterID.forward(id), source.matrix(id)!)
             }
         }
-        p.setMatrix(.outputWeights, .identity(config.outputWidth))
-        p.setMatrix(.outputBias, Matrix(rows: 1, cols: config.outputSize))
+        try p.setMatrix(.outputWeights, .identity(config.outputWidth))
+        try p.setMatrix(.outputBias, Matrix(rows: 1, cols: config.outputSize))
         return p
     }
 
@@ -47,7 +47,7 @@ import Testing
         let two = ModelConfig(inputSize: vocabulary, hiddenSize: h, outputSize: 2 * h, head: .linear, bidirectional: true,
                               readout: readout)
         let one = ModelConfig(inputSize: vocabulary, hiddenSize: h, outputSize: h, head: .linear)
-        let both = identityHead(two)
+        let both = try identityHead(two)
         let o = try headInput(both, tokens: tokens, lengths: lengths)  // T·N×2H
         let forward = try headInput(identityHead(one, from: both), tokens: tokens, lengths: lengths)  // T·N×H
         let backward = try headInput(identityHead(one, from: both, reverse: true), tokens: reversedTokens, lengths: lengths)
@@ -70,7 +70,7 @@ import Testing
         let h = hidden
         let two = ModelConfig(inputSize: vocabulary, hiddenSize: h, outputSize: 2 * h, head: .linear, bidirectional: true)
         let one = ModelConfig(inputSize: vocabulary, hiddenSize: h, outputSize: h, head: .linear)
-        let both = identityHead(two)
+        let both = try identityHead(two)
         let engine = try Engine<Double>(config: two)
         let hn = try engine.logits(both, inputs: .tokens(tokens), steps: steps, size: size, lengths: lengths).finalState
         #expect(hn.count == 2 * size * h)

@@ -52,9 +52,9 @@ import Testing
         throws -> (Double, Parameters<Double>)
     {
         var params = Parameters<Double>(config: seedModelConfig(d: p.u.rows, h: p.w.rows, c: p.v.cols))
-        params.setMatrix(.inputWeights(layer: 0), p.u)
-        params.setMatrix(.recurrentWeights(layer: 0), p.w)
-        params.setMatrix(.outputWeights, p.v)
+        try params.setMatrix(.inputWeights(layer: 0), p.u)
+        try params.setMatrix(.recurrentWeights(layer: 0), p.w)
+        try params.setMatrix(.outputWeights, p.v)
         let batch = Batch<Double>(steps: x.count, size: s0.rows, inputs: .dense(x.flatMap(\.storage)),
                                   targets: .classes(y.flatMap { $0.map(Int32.init) }), initialState: s0.storage)
         var grad = Parameters<Double>(config: params.config)

@@ -56,12 +56,12 @@ import Testing
 
     /// A bias-free model whose W is ρ·Q, with input weights of scale `inputScale`.
     static func model(hidden h: Int, vocabulary d: Int, rho: Double, inputScale: Double, nonlinearity: Nonlinearity = .tanh,
-                      w: Matrix<Double>? = nil) -> Parameters<Double> {
+                      w: Matrix<Double>? = nil) throws -> Parameters<Double> {
         let config = ModelConfig(inputSize: d, hiddenSize: h, outputSize: d, nonlinearity: nonlinearity, bias: false)
         var p = Parameters<Double>(config: config)
-        p.setMatrix(.inputWeights(layer: 0), Matrix(rows: d, cols: h, storage: random(d * h, seed: 1, scale: inputScale)))
-        p.setMatrix(.recurrentWeights(layer: 0), w ?? scaledOrthogonal(h, rho, seed: 2))
-        p.setMatrix(.outputWeights, Matrix(rows: h, cols: d, storage: random(h * d, seed: 3)))
+        try p.setMatrix(.inputWeights(layer: 0), Matrix(rows: d, cols: h, storage: random(d * h, seed: 1, scale: inputScale)))
+        try p.setMatrix(.recurrentWeights(layer: 0), w ?? scaledOrthogonal(h, rho, seed: 2))
+        try p.setMatrix(.outputWeights, Matrix(rows: h, cols: d, storage: random(h * d, seed: 3)))
         return p
     }
 
@@ -71,21 +71,21 @@ import Testing
     }
 
     @Test func tanhWithSmallActivationsDecaysByRho() throws {
-        let p = Self.model(hidden: 16, vocabulary: 5, rho: 0.9, inputScale: 1e-4)
+        let p = try Self.model(hidden: 16, vocabulary: 5, rho: 0.9, inputScale: 1e-4)
         let report = try GradientFlow.measure(p, tokens: Self.tokens(400, vocabulary: 5), seq: 24, batch: 4, chunks: 2)
         #expect(abs(report.decayPerStep - 0.9) < 1e-4, "\(report.decayPerStep)")
         #expect(abs(report.spectralRadius - 0.9) < 1e-4 && abs(report.maxSingularValue - 0.9) < 1e-9)
         #expect(report.stepJacobianNorms.allSatisfy { abs($0 - 0.9) < 1e-4 })
         #expect(report.verdict == .vanishing)
         // Saturating activations shrink the gradient faster than ρ alone: f′ = 1 − s² < 1.
-        let saturated = Self.model(hidden: 16, vocabulary: 5, rho: 0.9, inputScale: 3)
+        let saturated = try Self.model(hidden: 16, vocabulary: 5, rho: 0.9, inputScale: 3)
         let fast = try GradientFlow.measure(saturated, tokens: Self.tokens(400, vocabulary: 5), seq: 24, batch: 4, chunks: 2)
         #expect(fast.decayPerStep < 0.8, "\(fast.decayPerStep)")
     }
 
     @Test func reluWithIdentityKeepsTheNormConstant() throws {
-        var p = Self.model(hidden: 8, vocabulary: 4, rho: 1, inputScale: 1, nonlinearity: .relu, w: .identity(8))
-        p.setMatrix(.inputWeights(layer: 0), Matrix(rows: 4, cols: 8, storage: Self.random(32, seed: 4).map { 0.1 + abs($0) }))
+        var p = try Self.model(hidden: 8, vocabulary: 4, rho: 1, inputScale: 1, nonlinearity: .relu, w: .identity(8))
+        try p.setMatrix(.inputWeights(layer: 0), Matrix(rows: 4, cols: 8, storage: Self.random(32, seed: 4).map { 0.1 + abs($0) }))
         let report = try GradientFlow.measure(p, tokens: Self.tokens(300, vocabulary: 4), seq: 20, batch: 3, chunks: 2)
         #expect(report.lagRatios.allSatisfy { abs($0 - 1) < 1e-12 }, "\(report.lagRatios)")
         #expect(report.verdict == .stable)
@@ -95,7 +95,7 @@ import Testing
     @Test(arguments: [0.7, 1.6])
     func profileMatchesThePathSumOfTheReferenceForm(rho: Double) throws {
         let (h, d, steps) = (6, 4, 9)
-        let p = Self.model(hidden: h, vocabulary: d, rho: rho, inputScale: 1)
+        let p = try Self.model(hidden: h, vocabulary: d, rho: rho, inputScale: 1)
         let tokens = Self.tokens(steps + 1, vocabulary: d)
         let report = try GradientFlow.measure(p, tokens: tokens, seq: steps, batch: 1, chunks: 1)
         // The same sequence through seed §2, column vectors: U is H×D, W and V transposed.

@@ -26,9 +26,9 @@ import Testing
 
     @Test func roundTripsThroughBytes() throws {
         var file = SafeTensorsFile(metadata: ["k": #"{"json": "in a string"}"#])
-        file.tensors["w"] = SafeTensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6.25] as [Double])
-        file.tensors["f"] = SafeTensor(shape: [1], values: [Float(0.1)])
-        file.tensors["i"] = SafeTensor(shape: [2], int64s: [3, -4])
+        file.tensors["w"] = try SafeTensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6.25] as [Double])
+        file.tensors["f"] = try SafeTensor(shape: [1], values: [Float(0.1)])
+        file.tensors["i"] = try SafeTensor(shape: [2], int64s: [3, -4])
         let bytes = file.serialized()
         let headerLength = Int(bytes[0]) | Int(bytes[1]) << 8
         #expect((8 + headerLength) % 8 == 0)
@@ -114,13 +114,13 @@ import Testing
         let config = ModelConfig(inputSize: 2, hiddenSize: 2, outputSize: 2)
         var g = SeededGenerator(seed: 3)
         var file = ModelFile.file(Parameters<Float>(config: config, generator: &g))
-        file.tensors["rnn.bias_ih_l0"] = SafeTensor(shape: [2], values: [Float(1), 2])
-        file.tensors["rnn.bias_hh_l0"] = SafeTensor(shape: [2], values: [Float(10), 20])
+        file.tensors["rnn.bias_ih_l0"] = try SafeTensor(shape: [2], values: [Float(1), 2])
+        file.tensors["rnn.bias_hh_l0"] = try SafeTensor(shape: [2], values: [Float(10), 20])
         let p: Parameters<Float> = try ModelFile.parameters(from: file, name: "m")
         #expect(p.matrix(.inputBias(layer: 0))?.storage == [1, 2])
         #expect(p.matrix(.hiddenBias(layer: 0))?.storage == [10, 20])
-        file.tensors["rnn.bias_ih_l0"] = SafeTensor(shape: [2], values: [Float(11), 22])
-        file.tensors["rnn.bias_hh_l0"] = SafeTensor(shape: [2], values: [Float(0), 0])
+        file.tensors["rnn.bias_ih_l0"] = try SafeTensor(shape: [2], values: [Float(11), 22])
+        file.tensors["rnn.bias_hh_l0"] = try SafeTensor(shape: [2], values: [Float(0), 0])
         let folded: Parameters<Float> = try ModelFile.parameters(from: file, name: "m")
         let engine = try Engine<Float>(config: config)
         let a = try engine.logits(p, inputs: .tokens([0, 1, 1]), steps: 3, size: 1).logits
@@ -136,7 +136,7 @@ import Testing
         let inferred = try ModelFile.config(of: file, name: "m")
         #expect(inferred.head == .sigmoid && inferred.nonlinearity == .tanh)  // one output → sigmoid
         var wrong = file
-        wrong.tensors["rnn.weight_hh_l0"] = SafeTensor(shape: [2, 3], values: [Double](repeating: 0, count: 6))
+        wrong.tensors["rnn.weight_hh_l0"] = try SafeTensor(shape: [2, 3], values: [Double](repeating: 0, count: 6))
         #expect(throws: ElmanError("m: tensor 'rnn.weight_hh_l0' has shape [2, 3]; expected [H, H]")) {
             try ModelFile.config(of: wrong, name: "m")
         }
@@ -147,7 +147,7 @@ import Testing
         reverse.tensors["rnn.weight_ih_l0_reverse"] = file.tensors["rnn.weight_ih_l0"]
         #expect(throws: ElmanError.self) { try ModelFile.config(of: reverse, name: "m") }
         var nonFinite = file
-        nonFinite.tensors["fc.weight"] = SafeTensor(shape: [1, 2], values: [Double.infinity, 0])
+        nonFinite.tensors["fc.weight"] = try SafeTensor(shape: [1, 2], values: [Double.infinity, 0])
         #expect(throws: ElmanError.self) { let _: Parameters<Double> = try ModelFile.parameters(from: nonFinite, name: "m") }
     }
 

@@ -72,4 +72,8 @@ int32_t elman_adam_avx2(const elman_adam_step *h, const float *p, const float *g
 void elman_tanh_avx512(float *x, int64_t count);
 void elman_tanh_avx2(float *x, int64_t count);
 
+/// A spin-wait hint (x86 PAUSE, Arm YIELD): the core lets its sibling hyperthread run and saves power while a
+/// lane waits at a barrier; nothing elsewhere.
+void elman_cpu_relax(void);
+
 #endif

@@ -142,10 +142,15 @@ public struct Vocabulary: Codable, Equatable, Sendable {
     public func decode(_ ids: [Int32]) -> String {
         let pieces = ids.map { Int($0) < symbols.count && $0 >= 0 ? symbols[Int($0)] : "" }
         if level == .byte {
-            return String(decoding: pieces.compactMap { $0.unicodeScalars.first.map { UInt8(truncatingIfNeeded: $0.value) } },
-                          as: UTF8.self)
+            return String(decoding: ids.compactMap(decodeByte), as: UTF8.self)
         }
         return level == .word ? Self.joinWords(pieces) : pieces.map { $0 == Self.unknown ? "\u{FFFD}" : $0 }.joined()
+    }
+
+    /// The byte a byte-level id stands for; nil for an id outside the vocabulary.
+    func decodeByte(_ id: Int32) -> UInt8? {
+        guard id >= 0, Int(id) < symbols.count else { return nil }
+        return symbols[Int(id)].unicodeScalars.first.map { UInt8(truncatingIfNeeded: $0.value) }
     }
 
     /// The id of `symbol`, if it is in the vocabulary.

@@ -11,7 +11,7 @@ public enum Spectral {
     /// that constant factors cancel. Works for complex dominant pairs, where power iteration on a vector
     /// does not converge; for a defective A (Jordan blocks) the error falls only like (log k)/k, 1e-5 at 2^20.
     public static func spectralRadius<T: ElmanFloat>(_ a: Matrix<T>, squarings: Int = 20) -> Double {
-        precondition(a.rows == a.cols, "spectralRadius: a square matrix")
+        guard a.rows == a.cols else { return .nan }  // ρ is defined for square matrices only
         let n = a.rows
         var b = a.storage
         var logNorm = normalize(&b)  // log ‖A^(2^j)‖_F, j = 0

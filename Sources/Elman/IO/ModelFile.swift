@@ -44,10 +44,10 @@ package enum ModelFile {
             guard let m = params.matrix(id) else { continue }
             switch id {
             case .inputBias, .hiddenBias, .outputBias:
-                out[name] = SafeTensor(shape: [m.cols], values: m.storage)
+                out[name] = SafeTensor(sized: [m.cols], values: m.storage)
             default:
                 let t = m.transposed
-                out[name] = SafeTensor(shape: [t.rows, t.cols], values: t.storage)
+                out[name] = SafeTensor(sized: [t.rows, t.cols], values: t.storage)
             }
         }
         return out
@@ -195,7 +195,7 @@ package enum ModelFile {
             if let bad = m.storage.first(where: { !$0.isFinite }) {
                 throw ElmanError("\(name): tensor '\(tensorName)' holds a non-finite value (\(bad))")
             }
-            params.setMatrix(id, m)
+            try params.setMatrix(id, m)
         }
         return params
     }

@@ -21,34 +21,70 @@ public struct SafeTensor: Equatable, Sendable {
     public let shape: [Int]
     public let bytes: [UInt8]
 
-    public var count: Int { shape.reduce(1, *) }
+    /// Elements: the product of the shape (1 for a scalar).
+    public var count: Int { shape.reduce(1, *) }  // checked not to overflow where the tensor was made
 
-    public init(dtype: DType, shape: [Int], bytes: [UInt8]) {
-        precondition(bytes.count == shape.reduce(1, *) * dtype.byteSize, "SafeTensor: byte count")
+    /// The product of `shape`, or nil when a dimension is negative or the product overflows.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else { return nil }
+            count = product
+        }
+        return count
+    }
+
+    /// A tensor from its raw little-endian bytes; throws unless there are exactly shape's product × the dtype's
+    /// size of them.
+    public init(dtype: DType, shape: [Int], bytes: [UInt8]) throws {
+        guard let count = Self.elementCount(shape), count <= bytes.count, bytes.count == count * dtype.byteSize else {
+            throw ElmanError("tensor of shape \(shape) and dtype \(dtype.rawValue): \(bytes.count) bytes; expected "
+                + "the shape's element count × \(dtype.byteSize)")
+        }
         self.dtype = dtype
         self.shape = shape
         self.bytes = bytes
     }
 
-    public init<T: ElmanFloat>(shape: [Int], values: [T]) {
-        precondition(values.count == shape.reduce(1, *), "SafeTensor: \(values.count) values for \(shape)")
+    /// A tensor of `values` (F32 or F64 as T); throws unless there are shape's product of them.
+    public init<T: ElmanFloat>(shape: [Int], values: [T]) throws {
+        guard Self.elementCount(shape) == values.count else {
+            throw ElmanError("tensor of shape \(shape): \(values.count) values; expected the shape's element count")
+        }
+        self.init(sized: shape, values: values)
+    }
+
+    /// A tensor of 64-bit integers; throws unless there are shape's product of them.
+    public init(shape: [Int], int64s values: [Int64]) throws {
+        guard Self.elementCount(shape) == values.count else {
+            throw ElmanError("tensor of shape \(shape): \(values.count) integers; expected the shape's element count")
+        }
+        self.init(sized: shape, int64s: values)
+    }
+
+    /// The library's own tensors, whose shape is made from the values' count.
+    init<T: ElmanFloat>(sized shape: [Int], values: [T]) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(values.count * MemoryLayout<T>.size)
         if let floats = values as? [Float] {
             for v in floats { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-            self.init(dtype: .f32, shape: shape, bytes: bytes)
+            dtype = .f32
         } else {
-            for v in values {
-                withUnsafeBytes(of: Double(v).bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-            }
-            self.init(dtype: .f64, shape: shape, bytes: bytes)
+            for v in values { withUnsafeBytes(of: Double(v).bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            dtype = .f64
         }
+        self.shape = shape
+        self.bytes = bytes
     }
 
-    public init(shape: [Int], int64s values: [Int64]) {
+    init(sized shape: [Int], int64s values: [Int64]) {
         var bytes: [UInt8] = []
         for v in values { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-        self.init(dtype: .i64, shape: shape, bytes: bytes)
+        dtype = .i64
+        self.shape = shape
+        self.bytes = bytes
     }
 
     /// The values as Double (any dtype).
@@ -170,7 +206,7 @@ public struct SafeTensorsFile: Sendable {
                     + "\(count * dtype.byteSize)")
             }
             spans.append((begin, end, key))
-            file.tensors[key] = SafeTensor(dtype: dtype, shape: shape,
+            file.tensors[key] = try SafeTensor(dtype: dtype, shape: shape,
                                            bytes: Array(bytes[(headerEnd + begin)..<(headerEnd + end)]))
         }
         // The tensors cover the data exactly, as the format requires: no overlaps, and no bytes that belong to

@@ -11,9 +11,12 @@ import Foundation
 /// ```
 ///
 /// The file is checked as a whole when loaded (its parameters, vocabulary and labels agree in size), so nothing
-/// read from it can index out of range later. A model reuses one workspace for every symbol and allocates nothing
-/// per symbol; use a model from one thread at a time (copies made with ``copy()`` are independent).
-public struct TrainedModel {
+/// read from it can index out of range later.
+///
+/// A model is immutable and `Sendable`: share one among any number of threads or tasks. What changes while it
+/// reads — the hidden state and the scratch buffers of one symbol — belongs to the caller: each call below makes
+/// its own, and a ``Session`` keeps them across calls (one per thread) so that feeding a symbol allocates nothing.
+public struct TrainedModel: Sendable {
     /// The trained parameters.
     public let params: Parameters<Float>
     /// The symbols the model reads (and, for a language model, predicts), in id order.
@@ -23,7 +26,6 @@ public struct TrainedModel {
     /// A regression model's columns and their standardization; nil for the others (whose vocabulary is then
     /// empty).
     public let columns: RegressionTask.Columns?
-    private let stepper: Stepper
 
     /// True for a sequence classifier, false for a language model.
     public var isClassifier: Bool { labels != nil }
@@ -82,7 +84,6 @@ public struct TrainedModel {
         self.vocabulary = vocabulary
         self.labels = labels
         columns = nil
-        stepper = Stepper(params)
     }
 
     /// A regression model from parameters in memory; `name` names it in errors.
@@ -97,18 +98,6 @@ public struct TrainedModel {
         vocabulary = Vocabulary(level: .char, symbols: [])
         labels = nil
         self.columns = columns
-        stepper = Stepper(params)
-    }
-
-    /// The same model with a workspace of its own, for use on another thread.
-    public func copy() -> TrainedModel { TrainedModel(self, stepper: Stepper(params)) }
-
-    private init(_ model: TrainedModel, stepper: Stepper) {
-        params = model.params
-        vocabulary = model.vocabulary
-        labels = model.labels
-        columns = model.columns
-        self.stepper = stepper
     }
 
     /// The state before any symbol: zeros, as in training.
@@ -126,14 +115,26 @@ public struct TrainedModel {
         let ids = try vocabulary.encode(text)
         guard !ids.isEmpty else { throw ElmanError("predict needs at least one symbol; the text is empty") }
         try checkState(state)
+        let stepper = Stepper(params)
         for id in ids { stepper.step(id, state: &state.values) }
         return stepper.probabilities(head: config.head)
     }
 
     /// Generates `length` symbols after `prime` (fed first; empty: a newline if the vocabulary has one, else a
     /// random symbol) by sampling softmax(logits / temperature), restricted to the `topK` most likely (0: all).
-    /// `<unk>` is never drawn. Returns the generated text only. The same seed always gives the same text, the same as `elman sample --seed`.
+    /// `<unk>` is never drawn. Returns the generated text only. The same seed always gives the same text, the same
+    /// as `elman sample --seed`.
     public func generate(prime: String, length: Int, temperature: Double = 1, topK: Int = 0, seed: UInt64 = 1) throws -> String {
+        var text = ""
+        try generate(prime: prime, length: length, temperature: temperature, topK: topK, seed: seed) { text += $0 }
+        return text
+    }
+
+    /// As ``generate(prime:length:temperature:topK:seed:)``, handing each generated symbol's text to `emit` as soon
+    /// as it is drawn (a word after the first with the space before it); an error thrown by `emit` stops generation
+    /// and is rethrown. The pieces joined are the text the other form returns.
+    public func generate(prime: String, length: Int, temperature: Double = 1, topK: Int = 0, seed: UInt64 = 1,
+                         emit: (String) throws -> Void) throws {
         guard !isClassifier, !isRegressor else {
             throw ElmanError("generate needs a language model; this is a \(isClassifier ? "classifier (use classify)" : "regression model (use forecast)")")
         }
@@ -143,19 +144,20 @@ public struct TrainedModel {
         var g = SeededGenerator(seed: seed)
         var primeIDs = try vocabulary.encode(prime)
         if primeIDs.isEmpty { primeIDs = [vocabulary.id("\n") ?? Int32(g.next() % UInt64(vocabulary.count))] }
+        let stepper = Stepper(params)
         var state = initialState()
         for id in primeIDs { stepper.step(id, state: &state.values) }
         let sampler = Sampler(temperature: temperature, topK: topK)
-        var out: [Int32] = []
-        out.reserveCapacity(length)
+        let unknown = vocabulary.id(Vocabulary.unknown)
+        var stream = TextStream(vocabulary, after: primeIDs)
         for _ in 0..<length {
-            let next = stepper.draw(sampler, excluding: vocabulary.id(Vocabulary.unknown), using: &g)
-            out.append(next)
+            let next = stepper.draw(sampler, excluding: unknown, using: &g)
+            let piece = stream.append(next)
+            if !piece.isEmpty { try emit(piece) }
             stepper.step(next, state: &state.values)
         }
-        guard vocabulary.level == .word else { return vocabulary.decode(out) }
-        // At word level the generated words are spaced from the prime as from each other.
-        return String(vocabulary.decode(primeIDs + out).dropFirst(vocabulary.decode(primeIDs).count))
+        let rest = stream.flush()
+        if !rest.isEmpty { try emit(rest) }
     }
 
     /// The labels of `sequence` (split into symbols as in training), most likely first, with their probabilities.
@@ -165,6 +167,7 @@ public struct TrainedModel {
         }
         let ids = try vocabulary.encode(sequence)
         guard !ids.isEmpty else { throw ElmanError("classify needs at least one symbol; the sequence is empty") }
+        let stepper = Stepper(params)
         if config.bidirectional {  // the reverse direction reads the sequence from its end: the whole of it at once
             let engine = try Engine<Float>(config: config)
             let (logits, _) = try engine.logits(params, inputs: .tokens(ids), steps: ids.count, size: 1)
@@ -197,6 +200,7 @@ public struct TrainedModel {
                 + "train with every input among the targets")
         }
         let s = columns.standardization, width = columns.names.count
+        let stepper = Stepper(params)
         var state = initialState()
         var x = [Float](repeating: 0, count: columns.inputs.count)
         for t in 0..<history.steps {

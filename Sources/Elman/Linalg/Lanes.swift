@@ -1,3 +1,4 @@
+import CElmanKernels
 import Dispatch
 import Foundation
 import Synchronization
@@ -152,10 +153,12 @@ final class Lanes: @unchecked Sendable {
     /// one training step, far shorter than anything else the process might do with the cores.
     private static let spinsBeforeSleep = 20_000
 
-    /// Busy-waits politely: every 1024 spins, give the core to whoever else needs it.
+    /// Busy-waits politely: a pause hint each spin (the hyperthread sharing the core runs meanwhile), and every
+    /// 1024 spins the core given to whoever else needs it; the callers bound the spins before they sleep.
     @inline(__always)
     private static func pause(_ spins: inout Int) {
         spins += 1
+        elman_cpu_relax()
         if spins & 1023 == 0 { sched_yield() }
     }
 }

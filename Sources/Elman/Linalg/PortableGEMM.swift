@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 
 /// The portable backend's single-precision GEMM: C = α·op(A)·op(B) + β·C, row-major, with the loop
@@ -170,22 +171,17 @@ enum Scratch {
         private static func free(_ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).deallocate() }
     }
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var free: [Buffers] = []
+    private static let free = Mutex<[Buffers]>([])
 
     /// A buffer pair with room for `bCount` and `aCount` floats, out of the pool until ``give(_:)``.
     static func take(bCount: Int, aCount: Int) -> Buffers {
-        lock.lock()
-        let buffers = free.popLast() ?? Buffers()
-        lock.unlock()
+        let buffers = free.withLock { $0.popLast() } ?? Buffers()
         buffers.reserve(b: bCount, a: aCount)
         return buffers
     }
 
     static func give(_ buffers: Buffers) {
-        lock.lock()
-        free.append(buffers)
-        lock.unlock()
+        free.withLock { $0.append(buffers) }
     }
 
     static func with(bCount: Int, aCount: Int, _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {

@@ -46,7 +46,7 @@ public final class Engine<T: ElmanFloat> {
         phaseTimer?.start()
         let (ws, weight) = try prepare(params, batch, reduction)
         phaseTimer?.lap("copy batch in")
-        if gradient.config != config { gradient = Parameters(config: config) }
+        if gradient.config != config || gradient.values.count != layout.count { gradient = Parameters(config: config) }
         return params.values.withUnsafeBufferPointer { pb in
             gradient.values.withUnsafeMutableBufferPointer { gb in
                 let p = pb.baseAddress.unsafelyUnwrapped
@@ -98,6 +98,9 @@ public final class Engine<T: ElmanFloat> {
     {
         guard params.config == config else {
             throw ElmanError("parameters are for a different model config than this engine")
+        }
+        guard params.values.count == layout.count else {  // the kernels read exactly layout.count values
+            throw ElmanError("parameters: \(params.values.count) values; this engine's model has \(layout.count)")
         }
         try batch.validate(for: config)
         let dense: Bool

@@ -81,13 +81,30 @@ public struct ParameterLayout: Equatable, Sendable {
 public struct Parameters<T: ElmanFloat>: Equatable, Sendable {
     public let config: ModelConfig
     public let layout: ParameterLayout
-    public var values: [T]
+    /// Every tensor, one after another (``layout``); always `layout.count` values. Read-only outside the
+    /// library: set values through ``init(config:values:)`` or ``setMatrix(_:_:)``, which check sizes.
+    public internal(set) var values: [T]
 
     /// All zeros.
     public init(config: ModelConfig) {
         self.config = config
         self.layout = ParameterLayout(config)
         self.values = Array(repeating: 0, count: layout.count)
+    }
+
+    /// Parameters with the given values, in ``layout`` order; throws unless there are exactly as many as the
+    /// layout has, all finite.
+    public init(config: ModelConfig, values: [T]) throws {
+        try config.validate()
+        self.init(config: config)
+        guard values.count == layout.count else {
+            throw ElmanError("parameters: \(values.count) values for a model of \(layout.count) (\(config.hiddenSize) hidden, "
+                + "\(config.layers) layers)")
+        }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw ElmanError("parameters: value \(values[bad]) at index \(bad) is not finite")
+        }
+        self.values = values
     }
 
     /// PyTorch's `nn.RNN` / `nn.Linear` default: every value uniform in [−1/√H, 1/√H].
@@ -102,10 +119,11 @@ public struct Parameters<T: ElmanFloat>: Equatable, Sendable {
         return Matrix(rows: e.rows, cols: e.cols, storage: Array(values[e.offset..<(e.offset + e.count)]))
     }
 
-    /// Replaces a tensor; the matrix must have the tensor's shape.
-    public mutating func setMatrix(_ id: ParameterID, _ m: Matrix<T>) {
-        guard let e = layout.entry(id), e.rows == m.rows, e.cols == m.cols else {
-            preconditionFailure("setMatrix: \(id.shortName) does not have shape \(m.rows)×\(m.cols)")
+    /// Replaces a tensor; throws unless the model has it with the matrix's shape.
+    public mutating func setMatrix(_ id: ParameterID, _ m: Matrix<T>) throws {
+        guard let e = layout.entry(id) else { throw ElmanError("setMatrix: this model has no tensor \(id.shortName)") }
+        guard e.rows == m.rows, e.cols == m.cols else {
+            throw ElmanError("setMatrix: \(id.shortName) is \(e.rows)×\(e.cols); the matrix is \(m.rows)×\(m.cols)")
         }
         values.replaceSubrange(e.offset..<(e.offset + e.count), with: m.storage)
     }

@@ -5,7 +5,8 @@
 public struct Matrix<Element: BinaryFloatingPoint & Sendable>: Equatable, Sendable {
     public let rows: Int
     public let cols: Int
-    public var storage: [Element]
+    /// rows·cols elements, row after row; changed only through the subscript, so its size always matches.
+    public private(set) var storage: [Element]
 
     public init(rows: Int, cols: Int, repeating value: Element = 0) {
         precondition(rows >= 0 && cols >= 0, "Matrix: negative shape \(rows)×\(cols)")

@@ -138,8 +138,8 @@ public struct ClassificationTask: TrainingTask {
 
     public func save(into file: inout SafeTensorsFile) {
         file.metadata["data"] = ModelFile.encodeJSON(Position(cursor: cursor))
-        file.tensors["state.order"] = SafeTensor(shape: [order.count], int64s: order.map(Int64.init))
-        file.tensors["state.shuffler"] = SafeTensor(shape: [shuffler.state.count],
+        file.tensors["state.order"] = SafeTensor(sized: [order.count], int64s: order.map(Int64.init))
+        file.tensors["state.shuffler"] = SafeTensor(sized: [shuffler.state.count],
                                                     int64s: shuffler.state.map { Int64(bitPattern: $0) })
     }
 

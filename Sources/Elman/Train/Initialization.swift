@@ -22,12 +22,12 @@ public enum Initialization: String, Sendable, Codable, CaseIterable {
             let range = entry.offset..<(entry.offset + entry.count)
             switch (self, entry.id) {
             case (.identity, .recurrentWeights):
-                p.setMatrix(entry.id, .identity(entry.rows))
+                for i in range { p.values[i] = 0 }
+                for i in 0..<entry.rows { p.values[entry.offset + i * entry.cols + i] = 1 }  // H×H
             case (.identity, _):
                 break
             case (.orthogonal, .recurrentWeights):
-                p.setMatrix(entry.id, Matrix(rows: entry.rows, cols: entry.cols,
-                                             storage: Self.orthogonal(entry.rows, &g).map { T($0) }))
+                p.values.replaceSubrange(range, with: Self.orthogonal(entry.rows, &g).map { T($0) })  // H×H
             case (_, .inputBias), (_, .hiddenBias), (_, .outputBias):
                 for i in range { p.values[i] = 0 }
             default:  // Xavier for every other matrix

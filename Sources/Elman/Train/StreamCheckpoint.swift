@@ -8,7 +8,7 @@ enum StreamCheckpoint {
 
     static func save(position: Int, hidden: [Float]?, shape: [Int], into file: inout SafeTensorsFile) {
         file.metadata["data"] = ModelFile.encodeJSON(Position(position: position))
-        if let hidden { file.tensors["state.hidden"] = SafeTensor(shape: shape, values: hidden) }
+        if let hidden { file.tensors["state.hidden"] = SafeTensor(sized: shape, values: hidden) }
     }
 
     /// The saved position (nil if there is none) and carried state; `fail` words an error in the task's terms.

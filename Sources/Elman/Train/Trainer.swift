@@ -36,9 +36,9 @@ public final class Trainer<Task: TrainingTask> {
     /// Multiplies the scheduled rate; halved after each rejected (non-finite) step.
     public private(set) var learningRateScale = 1.0
     /// The best validation score so far and the step it was reached at (kept by ``TrainingRun``; saved in checkpoints).
-    public var best: (score: ValidationScore, step: Int)?
+    public internal(set) var best: (score: ValidationScore, step: Int)?
     /// Validations since the best one (for early stopping; saved in checkpoints).
-    public var validationsSinceBest = 0
+    public internal(set) var validationsSinceBest = 0
 
     /// Fill ``StepReport/parameterNorms`` (one pass over the gradient per step).
     public var recordsParameterNorms = false
@@ -215,8 +215,8 @@ public final class Trainer<Task: TrainingTask> {
                                 validationsSinceBest: validationsSinceBest,
                                 dropoutGenerator: (options.dropout ?? 0) > 0 ? dropoutGenerator.state : nil)
         file.metadata["resume"] = ModelFile.encodeJSON(state)
-        file.tensors["optim.first"] = SafeTensor(shape: [optimizer.first.count], values: optimizer.first)
-        file.tensors["optim.second"] = SafeTensor(shape: [optimizer.second.count], values: optimizer.second)
+        file.tensors["optim.first"] = SafeTensor(sized: [optimizer.first.count], values: optimizer.first)
+        file.tensors["optim.second"] = SafeTensor(sized: [optimizer.second.count], values: optimizer.second)
         task.save(into: &file)
         return file
     }
