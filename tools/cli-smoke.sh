@@ -239,6 +239,14 @@ check "stale temporaries of killed runs are removed" [ -z "$(ls "$tmp/kill" | gr
 # Gradient diagnostics of a trained model, and during training.
 "$elman" train --steps 60 --diagnose-every 20 --sample-length 0 --quiet --out "$tmp/diag"
 check "train --diagnose-every writes its files" [ -s "$tmp/diag/diagnostics.svg" -a "$(wc -l <"$tmp/diag/diagnostics.jsonl")" -eq 3 ]
+# diagnostics.jsonl continues across a resume, in place and in a branch, as the uninterrupted run writes it.
+"$elman" train --steps 40 --eval-every 20 --diagnose-every 20 --sample-length 0 --quiet --out "$tmp/diag-part"
+"$elman" train --steps 80 --eval-every 20 --diagnose-every 20 --sample-length 0 --quiet --out "$tmp/diag-whole"
+"$elman" train --resume "$tmp/diag-part" --steps 80 --quiet --out "$tmp/diag-branch"
+"$elman" train --resume "$tmp/diag-part" --steps 80 --quiet
+check "diagnostics survive a resume in place" cmp -s "$tmp/diag-whole/diagnostics.jsonl" "$tmp/diag-part/diagnostics.jsonl"
+check "diagnostics survive a resume into a new directory" cmp -s "$tmp/diag-whole/diagnostics.jsonl" "$tmp/diag-branch/diagnostics.jsonl"
+check "the resumed diagnostics have 4 records" [ "$(wc -l <"$tmp/diag-part/diagnostics.jsonl")" -eq 4 ]
 "$elman" diagnose "$tmp/diag/model.safetensors" --chunk 24 --svg "$tmp/flow.svg" --json >"$tmp/flow.json"
 check "diagnose --json" grep -q '"lag_norms":\[' "$tmp/flow.json"
 check "diagnose --svg" grep -q "<polyline" "$tmp/flow.svg"

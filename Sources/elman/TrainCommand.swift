@@ -136,8 +136,10 @@ struct TrainCommand: ParsableCommand {
         // --out elsewhere branches the run: the new directory starts with the history up to the checkpoint.
         let target = out ?? directory
         try FileIO.prepareOutputDirectory(target)
-        if absolutePath(target) != absolutePath(directory), FileIO.exists("\(directory)/metrics.jsonl") {
-            try FileIO.writeAtomically(FileIO.read("\(directory)/metrics.jsonl"), to: "\(target)/metrics.jsonl")
+        if absolutePath(target) != absolutePath(directory) {
+            for history in ["metrics.jsonl", "diagnostics.jsonl"] where FileIO.exists("\(directory)/\(history)") {
+                try FileIO.writeAtomically(FileIO.read("\(directory)/\(history)"), to: "\(target)/\(history)")
+            }
         }
         try start(settings, directory: target, resumeFrom: (saved, checkpoint))
     }

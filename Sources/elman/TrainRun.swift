@@ -23,7 +23,10 @@ extension TrainCommand {
                       perStep: { Double($0.seq) * Double($0.batch) },
                       header: "\(source) · \(vocabulary.level.rawValue) level, \(vocabulary.count) symbols, "
                           + "\(train.count) train / \(validation.count) validation tokens",
-                      prepare: { trainer in trainer.recordsParameterNorms = diagnostics != nil },
+                      prepare: { trainer in
+                          trainer.recordsParameterNorms = diagnostics != nil
+                          try diagnostics?.resume(through: trainer.step, parameterNames: trainer.params.layout.entries.map(\.id.shortName))
+                      },
                       afterStep: { trainer, report in try diagnostics?.observe(report, trainer: trainer) },
                       afterValidation: { trainer in
                           guard settings.sampleLength > 0, !quiet else { return }
@@ -34,7 +37,7 @@ extension TrainCommand {
                       finish: { trainer, run in
                           if let d = diagnostics, let last = d.records.last {
                               say("diagnostics: \(d.records.count) records in \(directory)/diagnostics.svg and .jsonl; at step \(last.step) "
-                                  + "the gradient is \(last.flow.verdict.rawValue): \(last.flow.evidence)")
+                                  + "the gradient is \(last.verdict): \(last.evidence)")
                           }
                           if settings.builtin { try reportReberShare(run.modelPath) }
                       })
@@ -156,7 +159,7 @@ extension TrainCommand {
     private func train<Task: TrainingTask>(
         _ task: Task, _ settings: RunSettings, base: TrainedModel?, directory: String, resumeFrom: (file: SafeTensorsFile, name: String)?,
         items: Int, perStep: (TrainingOptions) -> Double, header: String,
-        prepare: (Trainer<Task>) -> Void = { _ in },
+        prepare: (Trainer<Task>) throws -> Void = { _ in },
         afterStep: @escaping (Trainer<Task>, StepReport) throws -> Void = { _, _ in },
         afterValidation: @escaping (Trainer<Task>) throws -> Void = { _ in },
         finish: (Trainer<Task>, TrainingRun<Task>) throws -> Void
@@ -176,7 +179,7 @@ extension TrainCommand {
             if base != nil { say("starting from the weights of \(settings.initFrom ?? "")") }
         }
         trainer.collective = Processes.mpi
-        prepare(trainer)
+        try prepare(trainer)
         let run = try TrainingRun(trainer, directory: directory, resumedFrom: resumeFrom?.file)
         let o = trainer.options, config = trainer.params.config
         run.patience = settings.patience

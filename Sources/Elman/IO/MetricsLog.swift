@@ -66,21 +66,6 @@ public struct MetricsLog {
     /// The records of a metrics file; a torn last line (a process killed while writing it) is skipped, any other
     /// malformed line is an error that names it.
     public static func read(_ path: String) throws -> [MetricsRecord] {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let bytes = try FileIO.read(path)
-        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        var records: [MetricsRecord] = []
-        for (i, line) in lines.enumerated() where !line.isEmpty {
-            do {
-                records.append(try decoder.decode(MetricsRecord.self, from: Data(line)))
-            } catch {
-                let torn = i == lines.count - 1  // no newline after it
-                if torn { break }
-                throw ElmanError("\(path): line \(i + 1) is not a metrics record; expected one JSON object per line as elman train writes")
-            }
-        }
-        return records
+        try JSONLines.read(path, as: MetricsRecord.self, what: "a metrics record")
     }
 }
