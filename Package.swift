@@ -34,7 +34,8 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
-        .testTarget(name: "ElmanTests", dependencies: ["Elman"]),
+        // Fixtures: model files in earlier format versions, which every later build must still read.
+        .testTarget(name: "ElmanTests", dependencies: ["Elman"], resources: [.copy("Fixtures")]),
         // The public API as a dependent package sees it: no @testable import.
         .testTarget(name: "ElmanAPITests", dependencies: ["Elman"]),
     ]

@@ -56,6 +56,21 @@ expect_error "sample a classifier" "sequence classifier" "$elman" sample "$tmp/c
 check "classify resume" "$elman" train --task classify --resume "$tmp/cls" --steps 60 --quiet
 check "classify resume reached step 60" grep -q '"step":60' "$tmp/cls/metrics.jsonl"
 
+# The model-file format (docs/MODEL-FORMAT.md): files say format elman/N; the committed elman/1 model still
+# samples, and a copy whose format says a newer version (same bytes otherwise) is refused by name.
+# (The header's JSON may escape the slash: elman\/1.)
+check "format elman/N" grep -aEq '"format":"elman\\?/[0-9]+"' "$tmp/cls/model.safetensors"
+fixture="$(dirname "$0")/../Tests/ElmanTests/Fixtures/lm-elman1.safetensors"
+check "elman/1 fixture samples" "$elman" sample "$fixture" --length 20
+mkdir -p "$tmp/future"
+for f in model last; do
+    perl -pe 's{"format":"elman(\\?)/[0-9]+"}{"format":"elman$1/9"}' "$tmp/cls/$f.safetensors" >"$tmp/future/$f.safetensors"
+done
+expect_error "newer format (eval)" "model.safetensors: format elman/9 is newer than this build of Elman reads" \
+    "$elman" eval "$tmp/future/model.safetensors" "$tmp/cls.txt"
+expect_error "newer format (resume)" "last.safetensors: format elman/9 is newer than this build of Elman reads" \
+    "$elman" train --task classify --resume "$tmp/future" --quiet
+
 # Bidirectional layers: the label is the first symbol of a 40–80-symbol sequence, which the reverse direction reads
 # last; --layers 2 --dropout 0.3 trains and eval gives the same result twice; language models refuse the flag.
 awk 'BEGIN { srand(7); for (i = 0; i < 1500; i++) { n = 40 + int(rand() * 41); s = "";

@@ -51,7 +51,7 @@ struct GradCommand: ParsableCommand {
         var tensors = ModelFile.gradientTensors(gradient, namedAs: paramsFile)
         tensors["loss"] = try SafeTensor(shape: [], values: [T(result.loss)])
         tensors["h_n"] = try SafeTensor(shape: [config.layers * config.directions, b.size, config.hiddenSize], values: result.finalState)
-        return SafeTensorsFile(tensors: tensors, metadata: ["format": ModelFile.format, "reduction": reduction.rawValue])
+        return SafeTensorsFile(tensors: tensors, metadata: ModelSchema.metadata([.format: ModelSchema.format, .reduction: reduction.rawValue]))
     }
 }
 

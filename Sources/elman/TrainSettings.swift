@@ -24,13 +24,12 @@ struct RunSettings: Codable, Equatable {
     /// --init-from: the model whose weights the run starts from (absolute path).
     var initFrom: String? = nil
 
-    static let metadataKey = "command"
+    static let metadataKey = ModelSchema.Key.command.name
 
     var builtin: Bool { file == nil }
 
     static func saved(in file: SafeTensorsFile, name: String) throws -> RunSettings {
-        guard let json = file.metadata[metadataKey],
-              let settings = try? JSONDecoder().decode(RunSettings.self, from: Data(json.utf8)) else {
+        guard let settings = try ModelSchema.decode(.command, as: RunSettings.self, in: file, name: name) else {
             throw ElmanError("\(name): no elman train settings in its metadata; expected a last.safetensors written by "
                 + "this version of elman train (start a new run)")
         }

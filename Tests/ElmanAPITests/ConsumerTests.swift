@@ -37,6 +37,14 @@ import Testing
         #expect(p[colon] > 0.5, "p(':') = \(p[colon])")
         #expect(text2.count == 200)
         #expect(try model.generate(prime: "ROMEO:", length: 200, temperature: 0.8, topK: 0, seed: 7) == text2)
+
+        // The file says its format version; a reader checks it with the schema before reading anything else.
+        var file = try SafeTensorsFile.read("\(directory)/model.safetensors")
+        #expect(file.metadata["format"] == ModelSchema.format)
+        #expect(try ModelSchema.version(of: file, name: "model") == ModelSchema.version)
+        #expect(ModelSchema.keys.contains { $0.name == "vocabulary" && $0.type == .json && $0.since <= ModelSchema.version })
+        file.metadata["format"] = "elman/\(ModelSchema.version + 1)"
+        #expect(throws: ElmanError.self) { try TrainedModel(file: file, name: "model") }
     }
 
     @Test func aClassifierTrainedFromSwiftRanksItsLabels() throws {

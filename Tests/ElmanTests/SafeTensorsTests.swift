@@ -87,7 +87,7 @@ import Testing
             holed.metadata = [:]  // no declared config: read as PyTorch's files are, a missing bias counts as zero
             #expect(throws: Never.self) { try ModelFile.parameters(from: holed, name: "m") as Parameters<Float> }
         }
-        file.metadata["config"] = ModelFile.encodeJSON(ModelConfig(inputSize: 5, hiddenSize: 3, outputSize: 4, layers: 1))
+        file.metadata["config"] = ModelSchema.json(ModelConfig(inputSize: 5, hiddenSize: 3, outputSize: 4, layers: 1))
         let error = #expect(throws: ElmanError.self) { try ModelFile.parameters(from: file, name: "m") as Parameters<Float> }
         #expect(error?.message == "m: its metadata config has layers 1, but its tensors make it 2")
     }
@@ -171,7 +171,7 @@ import Testing
         var g = SeededGenerator(seed: 1)
         let config = ModelConfig(inputSize: inputs, hiddenSize: 3, outputSize: outputs, head: head)
         let params = Parameters<Float>(config: config, generator: &g)
-        return ModelFile.file(params, metadata: ["vocabulary": ModelFile.encodeJSON(Vocabulary(level: .char, symbols: symbols))])
+        return ModelFile.file(params, metadata: ["vocabulary": ModelSchema.json(Vocabulary(level: .char, symbols: symbols))])
     }
 
     @Test func loadsAConsistentLanguageModel() throws {
@@ -192,7 +192,7 @@ import Testing
     @Test func refusesAClassifierWhoseHeadDoesNotFitItsLabels() {
         var file = Self.lmFile(vocabulary: ["a", "b"], inputs: 2, outputs: 3)  // softmax over 3, but 2 labels
         file.metadata["task"] = "classify"
-        file.metadata["labels"] = ModelFile.encodeJSON(["no", "yes"])
+        file.metadata["labels"] = ModelSchema.json(["no", "yes"])
         let error = #expect(throws: ElmanError.self) { try TrainedModel(file: file, name: "c") }
         #expect(error?.message.contains("2 labels but a softmax head with 3 outputs") == true)
     }

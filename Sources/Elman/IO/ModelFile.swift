@@ -13,8 +13,8 @@ import Foundation
 ///
 /// A bidirectional model's reverse direction has the same four per layer with the suffix `_reverse`, the input of a
 /// layer above the first is 2H wide, and so is V's.
+/// The metadata keys and the format version are ``ModelSchema``'s.
 package enum ModelFile {
-    public static let format = "elman/1"
 
     private static func suffix(_ reverse: Bool) -> String { reverse ? "_reverse" : "" }
     public static func weightIH(_ l: Int, reverse: Bool = false) -> String { "rnn.weight_ih_l\(l)" + suffix(reverse) }
@@ -28,12 +28,11 @@ package enum ModelFile {
     public static func file<T: ElmanFloat>(_ params: Parameters<T>, metadata extra: [String: String] = [:])
         -> SafeTensorsFile
     {
-        var meta = extra
         let config = params.config
-        meta["format"] = format
-        meta["head"] = config.head.rawValue
-        meta["nonlinearity"] = config.nonlinearity.rawValue
-        meta["config"] = encodeJSON(config)
+        let meta = extra.merging(ModelSchema.metadata([
+            .format: ModelSchema.format, .head: config.head.rawValue, .nonlinearity: config.nonlinearity.rawValue,
+            .config: ModelSchema.json(config),
+        ])) { _, own in own }
         return SafeTensorsFile(tensors: tensors(params), metadata: meta)
     }
 
@@ -72,6 +71,7 @@ package enum ModelFile {
     /// config, else every step.
     public static func config(of file: SafeTensorsFile, name: String, headHint: Head? = nil) throws -> ModelConfig {
         func fail(_ what: String) -> ElmanError { ElmanError("\(name): \(what)") }
+        _ = try ModelSchema.version(of: file, name: name)
         func shape(_ tensor: String) throws -> [Int] {
             guard let t = file.tensors[tensor] else { throw fail("missing tensor '\(tensor)'") }
             guard t.dtype.isFloatingPoint else {
@@ -121,7 +121,7 @@ package enum ModelFile {
         }
         let hasBias = file.tensors.keys.contains { $0.hasPrefix("rnn.bias_") || $0 == fcBias }
         let head: Head
-        if let raw = file.metadata["head"] {
+        if let raw = try ModelSchema.string(.head, in: file, name: name) {
             guard let parsed = Head(rawValue: raw) else {
                 throw fail("metadata head '\(raw)'; expected softmax, sigmoid or linear")
             }
@@ -130,7 +130,7 @@ package enum ModelFile {
             head = headHint ?? (fc[0] == 1 ? .sigmoid : .softmax)
         }
         var nonlinearity = Nonlinearity.tanh
-        if let raw = file.metadata["nonlinearity"] {
+        if let raw = try ModelSchema.string(.nonlinearity, in: file, name: name) {
             guard let parsed = Nonlinearity(rawValue: raw) else {
                 throw fail("metadata nonlinearity '\(raw)'; expected tanh or relu")
             }
@@ -139,7 +139,7 @@ package enum ModelFile {
         var config = ModelConfig(inputSize: ih0[1], hiddenSize: h, outputSize: fc[0], layers: layers, head: head,
                                  nonlinearity: nonlinearity, bias: hasBias, bidirectional: bidirectional)
         do { try config.validate() } catch let e as ElmanError { throw fail(e.message) }
-        if let json = file.metadata["config"] { config.readout = try agree(config, declared: json, file, fail) }
+        if let json = try ModelSchema.string(.config, in: file, name: name) { config.readout = try agree(config, declared: json, file, fail) }
         return config
     }
 
@@ -205,11 +205,5 @@ package enum ModelFile {
         -> [String: SafeTensor]
     {
         tensors(gradient).filter { file.tensors[$0.key] != nil }
-    }
-
-    static func encodeJSON<V: Encodable>(_ value: V) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(value)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
     }
 }

@@ -131,15 +131,15 @@ public struct ClassificationTask: TrainingTask {
     }
 
     public var modelMetadata: [String: String] {
-        ["task": "classify", "labels": ModelFile.encodeJSON(labels), "vocabulary": ModelFile.encodeJSON(vocabulary)]
+        ModelSchema.metadata([.task: "classify", .labels: ModelSchema.json(labels), .vocabulary: ModelSchema.json(vocabulary)])
     }
 
     private struct Position: Codable { var cursor: Int }
 
     public func save(into file: inout SafeTensorsFile) {
-        file.metadata["data"] = ModelFile.encodeJSON(Position(cursor: cursor))
-        file.tensors["state.order"] = SafeTensor(sized: [order.count], int64s: order.map(Int64.init))
-        file.tensors["state.shuffler"] = SafeTensor(sized: [shuffler.state.count],
+        ModelSchema.set(.data, ModelSchema.json(Position(cursor: cursor)), in: &file)
+        file.tensors[CheckpointTensor.order] = SafeTensor(sized: [order.count], int64s: order.map(Int64.init))
+        file.tensors[CheckpointTensor.shuffler] = SafeTensor(sized: [shuffler.state.count],
                                                     int64s: shuffler.state.map { Int64(bitPattern: $0) })
     }
 
@@ -148,9 +148,9 @@ public struct ClassificationTask: TrainingTask {
         guard try Self.labels(of: file, name: name) == labels, try Vocabulary.saved(in: file, name: name) == vocabulary else {
             throw fail("its labels or vocabulary do not match this data's; resume on the same data")
         }
-        guard let json = file.metadata["data"], let p = try? JSONDecoder().decode(Position.self, from: Data(json.utf8)),
-              let orderTensor = file.tensors["state.order"], !orderTensor.dtype.isFloatingPoint,
-              let shufflerTensor = file.tensors["state.shuffler"], !shufflerTensor.dtype.isFloatingPoint,
+        guard let p = try ModelSchema.decode(.data, as: Position.self, in: file, name: name),
+              let orderTensor = file.tensors[CheckpointTensor.order], !orderTensor.dtype.isFloatingPoint,
+              let shufflerTensor = file.tensors[CheckpointTensor.shuffler], !shufflerTensor.dtype.isFloatingPoint,
               let generator = SeededGenerator(state: shufflerTensor.int64s().map { UInt64(bitPattern: $0) }) else {
             throw fail("data-order state missing or malformed (is it a classifier's last.safetensors?)")
         }
@@ -166,9 +166,8 @@ public struct ClassificationTask: TrainingTask {
 
     /// The labels of a classifier's model file; nil for a language model.
     public static func labels(of file: SafeTensorsFile, name: String) throws -> [String]? {
-        guard file.metadata["task"] == "classify" else { return nil }
-        guard let json = file.metadata["labels"],
-              let labels = try? JSONDecoder().decode([String].self, from: Data(json.utf8)), labels.count >= 2 else {
+        guard try ModelSchema.string(.task, in: file, name: name) == "classify" else { return nil }
+        guard let labels = try ModelSchema.decode(.labels, as: [String].self, in: file, name: name), labels.count >= 2 else {
             throw ElmanError("\(name): a classifier without a valid 'labels' list in its metadata")
         }
         return labels

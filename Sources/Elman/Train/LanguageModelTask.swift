@@ -83,7 +83,7 @@ public struct LanguageModelTask: TrainingTask {
         return ValidationScore(loss: total / count, items: Int(count))
     }
 
-    public var modelMetadata: [String: String] { ["vocabulary": ModelFile.encodeJSON(vocabulary)] }
+    public var modelMetadata: [String: String] { ModelSchema.metadata([.vocabulary: ModelSchema.json(vocabulary)]) }
 
     public func save(into file: inout SafeTensorsFile) {
         StreamCheckpoint.save(position: streams?.position ?? 0, hidden: hidden, shape: hiddenShape, into: &file)
@@ -95,7 +95,7 @@ public struct LanguageModelTask: TrainingTask {
         guard saved == vocabulary else {
             throw fail("its vocabulary (\(saved.count) symbols) does not match this data's (\(vocabulary.count)); resume on the same text")
         }
-        let carried = try StreamCheckpoint.restore(from: file, hiddenShape: hiddenShape, fail: fail)
+        let carried = try StreamCheckpoint.restore(from: file, name: name, hiddenShape: hiddenShape, fail: fail)
         guard let position = carried.position else {
             throw fail("no data position in its metadata (is it a language model's last.safetensors?)")
         }
@@ -113,8 +113,7 @@ public struct LanguageModelTask: TrainingTask {
 extension Vocabulary {
     /// The vocabulary saved in a model or checkpoint file's metadata.
     public static func saved(in file: SafeTensorsFile, name: String) throws -> Vocabulary {
-        guard let json = file.metadata["vocabulary"],
-              let v = try? JSONDecoder().decode(Vocabulary.self, from: Data(json.utf8)) else {
+        guard let v = try ModelSchema.decode(.vocabulary, as: Vocabulary.self, in: file, name: name) else {
             throw ElmanError("\(name): no vocabulary in its metadata; expected a model written by elman train")
         }
         return v

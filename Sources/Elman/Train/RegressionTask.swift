@@ -120,7 +120,7 @@ public struct RegressionTask: TrainingTask {
         return errors
     }
 
-    public var modelMetadata: [String: String] { ["task": "regress", "columns": ModelFile.encodeJSON(columns)] }
+    public var modelMetadata: [String: String] { ModelSchema.metadata([.task: "regress", .columns: ModelSchema.json(columns)]) }
 
     public func save(into file: inout SafeTensorsFile) {
         StreamCheckpoint.save(position: position, hidden: hidden, shape: hiddenShape, into: &file)
@@ -132,7 +132,7 @@ public struct RegressionTask: TrainingTask {
               saved.targets == columns.targets else {
             throw fail("its columns do not match this data's; resume on the same series")
         }
-        let carried = try StreamCheckpoint.restore(from: file, hiddenShape: hiddenShape, fail: fail)
+        let carried = try StreamCheckpoint.restore(from: file, name: name, hiddenShape: hiddenShape, fail: fail)
         guard let position = carried.position, (0...streamLength).contains(position) else {
             throw fail("no valid data position in its metadata (is it a regression run's last.safetensors on the same data?)")
         }
@@ -142,8 +142,8 @@ public struct RegressionTask: TrainingTask {
 
     /// The columns of a regression model's file; nil for other models.
     public static func columns(of file: SafeTensorsFile, name: String) throws -> Columns? {
-        guard file.metadata["task"] == "regress" else { return nil }
-        guard let json = file.metadata["columns"], let columns = try? JSONDecoder().decode(Columns.self, from: Data(json.utf8)),
+        guard try ModelSchema.string(.task, in: file, name: name) == "regress" else { return nil }
+        guard let columns = try ModelSchema.decode(.columns, as: Columns.self, in: file, name: name),
               !columns.inputs.isEmpty, !columns.targets.isEmpty,
               (columns.inputs + columns.targets).allSatisfy({ columns.names.indices.contains($0) }),
               columns.standardization.mean.count == columns.names.count, columns.standardization.scale.count == columns.names.count,

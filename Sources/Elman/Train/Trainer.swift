@@ -197,7 +197,7 @@ public final class Trainer<Task: TrainingTask> {
 
     /// The model alone, with what the task says it needs (vocabulary, labels) and the training options.
     public func modelFile() -> SafeTensorsFile {
-        ModelFile.file(params, metadata: task.modelMetadata.merging(["training": ModelFile.encodeJSON(options)]) { a, _ in a })
+        ModelFile.file(params, metadata: task.modelMetadata.merging(ModelSchema.metadata([.training: ModelSchema.json(options)])) { a, _ in a })
     }
 
     private struct ResumeState: Codable {
@@ -214,17 +214,16 @@ public final class Trainer<Task: TrainingTask> {
                                 learningRateScale: learningRateScale, best: best?.score, bestStep: best?.step,
                                 validationsSinceBest: validationsSinceBest,
                                 dropoutGenerator: (options.dropout ?? 0) > 0 ? dropoutGenerator.state : nil)
-        file.metadata["resume"] = ModelFile.encodeJSON(state)
-        file.tensors["optim.first"] = SafeTensor(sized: [optimizer.first.count], values: optimizer.first)
-        file.tensors["optim.second"] = SafeTensor(sized: [optimizer.second.count], values: optimizer.second)
+        ModelSchema.set(.resume, ModelSchema.json(state), in: &file)
+        file.tensors[CheckpointTensor.optimizerFirst] = SafeTensor(sized: [optimizer.first.count], values: optimizer.first)
+        file.tensors[CheckpointTensor.optimizerSecond] = SafeTensor(sized: [optimizer.second.count], values: optimizer.second)
         task.save(into: &file)
         return file
     }
 
     /// The training options saved in a checkpoint or model file.
     public static func options(in file: SafeTensorsFile, name: String) throws -> TrainingOptions {
-        guard let json = file.metadata["training"],
-              let options = try? JSONDecoder().decode(TrainingOptions.self, from: Data(json.utf8)) else {
+        guard let options = try ModelSchema.decode(.training, as: TrainingOptions.self, in: file, name: name) else {
             throw ElmanError("\(name): cannot resume: no training options in its metadata (is it a last.safetensors checkpoint?)")
         }
         return options
@@ -235,15 +234,14 @@ public final class Trainer<Task: TrainingTask> {
     public convenience init(resuming file: SafeTensorsFile, task: Task, name: String, steps: Int? = nil) throws {
         func fail(_ what: String) -> ElmanError { ElmanError("\(name): cannot resume: \(what)") }
         var options = try Self.options(in: file, name: name)
-        guard let json = file.metadata["resume"],
-              let state = try? JSONDecoder().decode(ResumeState.self, from: Data(json.utf8)) else {
+        guard let state = try ModelSchema.decode(.resume, as: ResumeState.self, in: file, name: name) else {
             throw fail("no training state in its metadata (model.safetensors holds the model only; resume from last.safetensors)")
         }
         if let steps { options.steps = steps }
         try self.init(options: options, task: task)
         let loaded: Parameters<Float> = try ModelFile.parameters(from: file, name: name)
         guard loaded.config == params.config else { throw fail("its model config does not match its training options") }
-        guard let m = file.tensors["optim.first"], let v = file.tensors["optim.second"], m.dtype.isFloatingPoint,
+        guard let m = file.tensors[CheckpointTensor.optimizerFirst], let v = file.tensors[CheckpointTensor.optimizerSecond], m.dtype.isFloatingPoint,
               v.dtype.isFloatingPoint, m.count == loaded.values.count, v.count == loaded.values.count else {
             throw fail("optimizer state missing or of the wrong size")
         }

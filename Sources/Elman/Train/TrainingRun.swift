@@ -87,7 +87,6 @@ public final class TrainingRun<Task: TrainingTask> {
         var sinceValidationLoss = 0.0, sinceValidationCount = 0
     }
     private var window = Window()
-    private static var windowKey: String { "run_window" }
 
     /// A run of `trainer` in `directory`, created if missing. A resumed run passes the checkpoint it was resumed
     /// from; its history is kept up to the checkpoint's step.
@@ -99,8 +98,7 @@ public final class TrainingRun<Task: TrainingTask> {
             try FileIO.prepareOutputDirectory(directory)
             metrics = try MetricsLog(path: "\(directory)/metrics.jsonl", keepingThrough: trainer.step)
         }
-        if let json = checkpoint?.metadata[Self.windowKey],
-           let saved = try? JSONDecoder().decode(Window.self, from: Data(json.utf8)) {
+        if let checkpoint, let saved = try ModelSchema.decode(.runWindow, as: Window.self, in: checkpoint, name: "the checkpoint resumed from") {
             window = saved
         }
     }
@@ -205,7 +203,7 @@ public final class TrainingRun<Task: TrainingTask> {
         guard writes else { return }
         var file = trainer.checkpoint()
         file.metadata.merge(checkpointMetadata) { _, extra in extra }
-        file.metadata[Self.windowKey] = ModelFile.encodeJSON(window)
+        ModelSchema.set(.runWindow, ModelSchema.json(window), in: &file)
         try file.write(to: checkpointPath)
     }
 
