@@ -74,7 +74,7 @@ import Testing
         for count in [LaneSplit.minimumElementWork, 3 * LaneSplit.minimumElementWork + 17] {
             for align in [1, 16] {
                 var (total, blocks) = Self.blocks(count: count, align: align)
-                for _ in 0..<1000 where Set(blocks.map { "\($0.thread)" }).count < lanes.count {
+                for _ in 0..<5000 where Set(blocks.map { "\($0.thread)" }).count < lanes.count {
                     usleep(1000)  // another suite held the lanes: the blocks ran one after another; try again
                     (total, blocks) = Self.blocks(count: count, align: align)
                 }
