@@ -55,6 +55,10 @@ check "classify eval" grep -q '"accuracy"' "$tmp/cls.json"
 expect_error "sample a classifier" "sequence classifier" "$elman" sample "$tmp/cls/model.safetensors"
 check "classify resume" "$elman" train --task classify --resume "$tmp/cls" --steps 60 --quiet
 check "classify resume reached step 60" grep -q '"step":60' "$tmp/cls/metrics.jsonl"
+cp "$tmp/cls/metrics.jsonl" "$tmp/cls-metrics.before"
+check "resuming a complete run says so and changes nothing" grep -q "the run is already complete at step 60 of 60; nothing to do" \
+    <<<"$("$elman" train --task classify --resume "$tmp/cls" 2>&1)"
+check "a complete run's history is untouched by a resume" cmp -s "$tmp/cls/metrics.jsonl" "$tmp/cls-metrics.before"
 
 # The model-file format (docs/MODEL-FORMAT.md): files say format elman/N; the committed elman/1 model still
 # samples, and a copy whose format says a newer version (same bytes otherwise) is refused by name.

@@ -170,6 +170,11 @@ extension TrainCommand {
             let target = try flags.epochs.map { try stepCount(epochs: $0, items: items, perStep: perStep(saved)) } ?? flags.steps
             try Processes.join(batch: saved.batch)
             trainer = try Trainer(resuming: resumeFrom.file, task: task, name: resumeFrom.name, steps: target)
+            if trainer.step >= trainer.options.steps {
+                say("\(resumeFrom.name): the run is already complete at step \(trainer.step) of \(trainer.options.steps); nothing to do "
+                    + "(elman train --resume \(shellQuoted(directory)) --steps N with N > \(trainer.step) extends it)")
+                return
+            }
         } else {
             var o = try options(for: settings, base: base?.config)
             if let epochs = flags.epochs {
