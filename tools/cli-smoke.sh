@@ -104,6 +104,17 @@ check "predict --json gives every label's probability" grep -q '"probabilities":
 expect_error "predict --top-k on a classifier" "--top-k 3 is for language models" "$elman" predict "$tmp/parity" "$tmp/parity.txt" --top-k 3
 printf '0101\n01x1\n' >"$tmp/unseen-parity.txt"
 check "predict reads an unseen symbol as <unk>" [ "$("$elman" predict "$tmp/parity" "$tmp/unseen-parity.txt" | wc -l)" -eq 2 ]
+# Unknown symbols: one warning line on stderr with the count and the first ones; --strict refuses them.
+printf 'even\t0x0x\nodd\t1y\n' >"$tmp/unseen-parity.tsv"
+check "predict warns once about unknown symbols" [ "$("$elman" predict "$tmp/parity" "$tmp/unseen-parity.txt" 2>&1 >/dev/null)" = \
+    "warning: $tmp/unseen-parity.txt: 1 symbol not in the model's vocabulary, read as <unk>: 'x' (--strict refuses them)" ]
+check "eval warns once about unknown symbols" [ "$("$elman" eval "$tmp/parity" "$tmp/unseen-parity.tsv" 2>&1 >/dev/null)" = \
+    "warning: $tmp/unseen-parity.tsv: 3 symbols not in the model's vocabulary, read as <unk>: 'x', 'y' (--strict refuses them)" ]
+check "no warning without unknown symbols" [ -z "$("$elman" eval "$tmp/parity" "$tmp/cls.txt" 2>&1 >/dev/null)" ]
+expect_error "predict --strict" "unseen-parity.txt: 1 symbol not in the model's vocabulary: 'x'; --strict refuses them" \
+    "$elman" predict "$tmp/parity" "$tmp/unseen-parity.txt" --strict
+expect_error "eval --strict" "unseen-parity.tsv: 3 symbols not in the model's vocabulary: 'x', 'y'; --strict refuses them" \
+    "$elman" eval "$tmp/parity" "$tmp/unseen-parity.tsv" --strict
 
 # SIGINT, then the command it prints: the run finishes its --steps with the same weights, checkpoint and
 # history as a run that was never interrupted; report.svg is written on the interrupt too.
@@ -198,6 +209,11 @@ check "--init-from starts from the model's weights ($base_loss vs $tuned_loss)" 
 printf 'hello, Zed.\n%.0s' $(seq 1 300) >"$tmp/zed.txt"
 "$elman" train "$tmp/zed.txt" --init-from "$tmp/hello-base" --steps 2 --seq 8 --batch 2 --quiet --sample-length 0 --out "$tmp/zed"
 check "--init-from reads unseen symbols as <unk>, and eval counts them" grep -q "8.33% unknown" <<<"$("$elman" eval "$tmp/zed" "$tmp/zed.txt")"
+check "sample --prime warns once about unknown symbols" grep -qxF \
+    "warning: --prime: 2 symbols not in the model's vocabulary, read as <unk>: 'Q', 'é' (--strict refuses them)" \
+    <<<"$("$elman" sample "$tmp/hello-base" --prime "Qéllo" --length 5 2>&1 >/dev/null)"
+expect_error "sample --prime --strict" "--prime: 2 symbols not in the model's vocabulary: 'Q', 'é'; --strict refuses them" \
+    "$elman" sample "$tmp/hello-base" --prime "Qéllo" --strict
 expect_error "--init-from a model of another task" "--task classify" \
     "$elman" train --task classify --init-from "$tmp/hello-base" --out "$tmp/m"
 expect_error "--init-from with another size" "the model to start from has 13 inputs, L=1 H=8" \
