@@ -174,6 +174,9 @@ check "forecast --svg" grep -q "<polyline" "$tmp/mg.svg"
 printf 'x,y\n1,2\n3,oops\n' >"$tmp/bad.csv"
 expect_error "a bad CSV cell" "bad.csv:3: column 2 ('y') is 'oops'; expected a finite number" \
     "$elman" train --task regress "$tmp/bad.csv" --out "$tmp/m"
+printf 'x,y\n1,2\n3\n5,6\n' >"$tmp/short.csv"
+expect_error "a short CSV row" "short.csv:3: 1 cell; expected 2, one per column of the header (x, y)" \
+    "$elman" train --task regress "$tmp/short.csv" --out "$tmp/m"
 expect_error "--level for regress" "--level is for text" "$elman" train --task regress --level word
 expect_error "--targets for a language model" "--targets chooses columns of a CSV series" "$elman" train --targets x
 expect_error "forecast with a language model" "forecast needs a model from elman train --task regress" \
@@ -189,6 +192,11 @@ expect_error "an unknown column" "--inputs: no column 'wind'; the columns are x"
 { printf 'label\ttext\r\n'; for i in $(seq 1 40); do printf 'even\t%s\r\n' "$(printf '%*s' $((i % 5 + 1)) '' | tr ' ' 0)"; done
   for i in $(seq 1 40); do printf 'odd\t1%s\r\n' "$(printf '%*s' $((i % 4)) '' | tr ' ' 0)"; done; } >"$tmp/sorted.tsv"
 "$elman" train --task classify "$tmp/sorted.tsv" --steps 30 --hidden 8 --out "$tmp/sorted" >"$tmp/sorted.log" 2>&1
+printf 'a\tx\nb\ty\n' >"$tmp/two.tsv"
+expect_error "a classifier file too small to validate" \
+    "two.tsv: 2 examples give no validation sequence at --val-fraction 0.1 (a label needs at least 5 lines to give one)" \
+    "$elman" train --task classify "$tmp/two.tsv" --out "$tmp/m"
+check "--val-fraction 0 trains it without validation" "$elman" train --task classify "$tmp/two.tsv" --val-fraction 0 --steps 2 --quiet --out "$tmp/two"
 check "a header line is detected" grep -q "line 1 ('label<TAB>text') read as a header" "$tmp/sorted.log"
 check "CRLF lines and a stratified split: 72 train / 8 validation" grep -q "72 train / 8 validation sequences" "$tmp/sorted.log"
 "$elman" eval "$tmp/sorted" "$tmp/sorted.tsv" --json >"$tmp/sorted.json"
@@ -291,14 +299,19 @@ expect_error "invalid UTF-8" "bad byte 0xFF at byte offset 12 (line 2)" "$elman"
 check "--level byte trains on raw bytes" "$elman" eval "$tmp/b/model.safetensors" "$tmp/bytes.txt"
 
 # Sizes beyond the machine and values beyond Int are refused before anything is allocated.
-expect_error "memory estimate" "lower --hidden, --seq or --batch" "$elman" train --hidden 4000000000 --out "$tmp/m"
+expect_error "memory estimate" "needs about 277.6 EiB to train: 222.0 EiB for 1.6e+19 parameters" "$elman" train --hidden 4000000000 --out "$tmp/m"
+expect_error "memory estimate: what to lower" "lower --hidden, --seq or --batch" "$elman" train --hidden 4000000000 --out "$tmp/m"
 expect_error "huge --epochs" "--epochs is 1e+300" "$elman" train --epochs 1e300 --out "$tmp/m"
 expect_error "unwritable output" "cannot create directory" "$elman" train --out /proc/elman-test/x
 
 # Errors that name the real problem: a text file given for a model, float targets for a softmax model, a
 # model of other text diagnosed without its text.
 printf 'First Citizen:\nBefore we proceed any further, hear me speak.\n' >"$tmp/notes.txt"
-expect_error "text for a model" "it begins with text ('First Ci…'), not a model file" "$elman" sample "$tmp/notes.txt"
+expect_error "text for a model" "notes.txt is not a safetensors model file: it begins with text ('First Ci…'); expected a model" \
+    "$elman" sample "$tmp/notes.txt"
+printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR' >"$tmp/x.png"
+expect_error "a binary file for a model" "x.png is not a safetensors model file: it begins with the bytes 89 50 4E 47 0D 0A 1A 0A 00 00 00 0D" \
+    "$elman" eval "$tmp/x.png" "$tmp/notes.txt"
 python3 - "$tmp" <<'PY'
 import json, struct, sys
 def write(path, tensors):  # name: (dtype, shape, raw bytes)

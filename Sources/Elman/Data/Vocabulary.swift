@@ -130,7 +130,7 @@ public struct Vocabulary: Codable, Equatable, Sendable {
         return try encode(text, unknown: &unknown)
     }
 
-    /// Token ids of `text`, as ``encode(_:)-(String)``, adding to `unknown` every symbol read as `<unk>`; where the
+    /// Token ids of `text`, as `encode(_:)`, adding to `unknown` every symbol read as `<unk>`; where the
     /// vocabulary has no `<unk>` (never at byte level, whose 256 symbols cover every byte) an unknown symbol is
     /// an error naming the first few, and `unknown` is left as it was.
     public func encode(_ text: String, unknown: inout UnknownSymbols) throws -> [Int32] {
