@@ -86,6 +86,9 @@ check "bidirectional --layers 2 --dropout 0.3: eval twice gives the same result"
 expect_error "--bidirectional for a language model" "--bidirectional is for classifiers" "$elman" train --bidirectional --steps 1
 if "${PYTHON:-python3}" -c "import torch, safetensors" 2>/dev/null; then
     check "bidirectional loads into nn.RNN(bidirectional=True)" "${PYTHON:-python3}" tools/load_in_torch.py "$tmp/bi2/model.safetensors" --elman "$elman"
+    head -20 "$tmp/first.tsv" >"$tmp/first20.tsv"
+    check "PyTorch answers as elman predict does" "${PYTHON:-python3}" tools/load_in_torch.py "$tmp/bi2/model.safetensors" --elman "$elman" \
+        --predict "$tmp/first20.tsv"
 fi
 
 # elman predict: the built-in classifier labels parity strings it never saw.
