@@ -1,4 +1,4 @@
-/// The symbols of a text that a vocabulary does not have, as ``Vocabulary/encode(_:unknown:)`` counts them.
+/// The symbols of a text that a vocabulary does not have, as `Vocabulary.encode(_:unknown:)` counts them.
 ///
 /// One policy for every reader of a model: a symbol the vocabulary lacks is read as `<unk>` where the vocabulary
 /// has one (every char- and word-level vocabulary Elman builds does) and counted here; where it has none the

@@ -124,7 +124,7 @@ public struct Vocabulary: Codable, Equatable, Sendable {
     static func byteSymbol(_ b: UInt8) -> String { String(Character(Unicode.Scalar(b))) }
 
     /// Token ids of `text` (its UTF-8 bytes at byte level). Unknown symbols map to `<unk>` if the
-    /// vocabulary has it; otherwise the error names them. ``encode(_:unknown:)`` also counts them.
+    /// vocabulary has it; otherwise the error names them. `encode(_:unknown:)` also counts them.
     public func encode(_ text: String) throws -> [Int32] {
         var unknown = UnknownSymbols()
         return try encode(text, unknown: &unknown)
