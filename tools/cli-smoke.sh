@@ -90,6 +90,9 @@ check "bidirectional --layers 2 --dropout 0.3: eval twice gives the same result"
 expect_error "--bidirectional for a language model" "--bidirectional is for classifiers" "$elman" train --bidirectional --steps 1
 if "${PYTHON:-python3}" -c "import torch, safetensors" 2>/dev/null; then
     check "bidirectional loads into nn.RNN(bidirectional=True)" "${PYTHON:-python3}" tools/load_in_torch.py "$tmp/bi2/model.safetensors" --elman "$elman"
+    head -20 "$tmp/first.tsv" >"$tmp/first20.tsv"
+    check "PyTorch answers as elman predict does" "${PYTHON:-python3}" tools/load_in_torch.py "$tmp/bi2/model.safetensors" --elman "$elman" \
+        --predict "$tmp/first20.tsv"
 fi
 
 # elman predict: the built-in classifier labels parity strings it never saw.
@@ -109,6 +112,17 @@ check "predict --json gives every label's probability" grep -q '"probabilities":
 expect_error "predict --top-k on a classifier" "--top-k 3 is for language models" "$elman" predict "$tmp/parity" "$tmp/parity.txt" --top-k 3
 printf '0101\n01x1\n' >"$tmp/unseen-parity.txt"
 check "predict reads an unseen symbol as <unk>" [ "$("$elman" predict "$tmp/parity" "$tmp/unseen-parity.txt" | wc -l)" -eq 2 ]
+# Unknown symbols: one warning line on stderr with the count and the first ones; --strict refuses them.
+printf 'even\t0x0x\nodd\t1y\n' >"$tmp/unseen-parity.tsv"
+check "predict warns once about unknown symbols" [ "$("$elman" predict "$tmp/parity" "$tmp/unseen-parity.txt" 2>&1 >/dev/null)" = \
+    "warning: $tmp/unseen-parity.txt: 1 symbol not in the model's vocabulary, read as <unk>: 'x' (--strict refuses them)" ]
+check "eval warns once about unknown symbols" [ "$("$elman" eval "$tmp/parity" "$tmp/unseen-parity.tsv" 2>&1 >/dev/null)" = \
+    "warning: $tmp/unseen-parity.tsv: 3 symbols not in the model's vocabulary, read as <unk>: 'x', 'y' (--strict refuses them)" ]
+check "no warning without unknown symbols" [ -z "$("$elman" eval "$tmp/parity" "$tmp/cls.txt" 2>&1 >/dev/null)" ]
+expect_error "predict --strict" "unseen-parity.txt: 1 symbol not in the model's vocabulary: 'x'; --strict refuses them" \
+    "$elman" predict "$tmp/parity" "$tmp/unseen-parity.txt" --strict
+expect_error "eval --strict" "unseen-parity.tsv: 3 symbols not in the model's vocabulary: 'x', 'y'; --strict refuses them" \
+    "$elman" eval "$tmp/parity" "$tmp/unseen-parity.tsv" --strict
 
 # sample prints as it generates: 10⁸ symbols piped into head end as soon as head has its 100 bytes, quietly
 # (status 0 or SIGPIPE's 141, nothing on standard error); a run's piped output has no progress bar in it.
@@ -180,6 +194,9 @@ check "forecast --svg" grep -q "<polyline" "$tmp/mg.svg"
 printf 'x,y\n1,2\n3,oops\n' >"$tmp/bad.csv"
 expect_error "a bad CSV cell" "bad.csv:3: column 2 ('y') is 'oops'; expected a finite number" \
     "$elman" train --task regress "$tmp/bad.csv" --out "$tmp/m"
+printf 'x,y\n1,2\n3\n5,6\n' >"$tmp/short.csv"
+expect_error "a short CSV row" "short.csv:3: 1 cell; expected 2, one per column of the header (x, y)" \
+    "$elman" train --task regress "$tmp/short.csv" --out "$tmp/m"
 expect_error "--level for regress" "--level is for text" "$elman" train --task regress --level word
 expect_error "--targets for a language model" "--targets chooses columns of a CSV series" "$elman" train --targets x
 expect_error "forecast with a language model" "forecast needs a model from elman train --task regress" \
@@ -195,6 +212,11 @@ expect_error "an unknown column" "--inputs: no column 'wind'; the columns are x"
 { printf 'label\ttext\r\n'; for i in $(seq 1 40); do printf 'even\t%s\r\n' "$(printf '%*s' $((i % 5 + 1)) '' | tr ' ' 0)"; done
   for i in $(seq 1 40); do printf 'odd\t1%s\r\n' "$(printf '%*s' $((i % 4)) '' | tr ' ' 0)"; done; } >"$tmp/sorted.tsv"
 "$elman" train --task classify "$tmp/sorted.tsv" --steps 30 --hidden 8 --out "$tmp/sorted" >"$tmp/sorted.log" 2>&1
+printf 'a\tx\nb\ty\n' >"$tmp/two.tsv"
+expect_error "a classifier file too small to validate" \
+    "two.tsv: 2 examples give no validation sequence at --val-fraction 0.1 (a label needs at least 5 lines to give one)" \
+    "$elman" train --task classify "$tmp/two.tsv" --out "$tmp/m"
+check "--val-fraction 0 trains it without validation" "$elman" train --task classify "$tmp/two.tsv" --val-fraction 0 --steps 2 --quiet --out "$tmp/two"
 check "a header line is detected" grep -q "line 1 ('label<TAB>text') read as a header" "$tmp/sorted.log"
 check "CRLF lines and a stratified split: 72 train / 8 validation" grep -q "72 train / 8 validation sequences" "$tmp/sorted.log"
 "$elman" eval "$tmp/sorted" "$tmp/sorted.tsv" --json >"$tmp/sorted.json"
@@ -215,6 +237,11 @@ check "--init-from starts from the model's weights ($base_loss vs $tuned_loss)" 
 printf 'hello, Zed.\n%.0s' $(seq 1 300) >"$tmp/zed.txt"
 "$elman" train "$tmp/zed.txt" --init-from "$tmp/hello-base" --steps 2 --seq 8 --batch 2 --quiet --sample-length 0 --out "$tmp/zed"
 check "--init-from reads unseen symbols as <unk>, and eval counts them" grep -q "8.33% unknown" <<<"$("$elman" eval "$tmp/zed" "$tmp/zed.txt")"
+check "sample --prime warns once about unknown symbols" grep -qxF \
+    "warning: --prime: 2 symbols not in the model's vocabulary, read as <unk>: 'Q', 'é' (--strict refuses them)" \
+    <<<"$("$elman" sample "$tmp/hello-base" --prime "Qéllo" --length 5 2>&1 >/dev/null)"
+expect_error "sample --prime --strict" "--prime: 2 symbols not in the model's vocabulary: 'Q', 'é'; --strict refuses them" \
+    "$elman" sample "$tmp/hello-base" --prime "Qéllo" --strict
 expect_error "--init-from a model of another task" "--task classify" \
     "$elman" train --task classify --init-from "$tmp/hello-base" --out "$tmp/m"
 expect_error "--init-from with another size" "the model to start from has 13 inputs, L=1 H=8" \
@@ -292,14 +319,19 @@ expect_error "invalid UTF-8" "bad byte 0xFF at byte offset 12 (line 2)" "$elman"
 check "--level byte trains on raw bytes" "$elman" eval "$tmp/b/model.safetensors" "$tmp/bytes.txt"
 
 # Sizes beyond the machine and values beyond Int are refused before anything is allocated.
-expect_error "memory estimate" "lower --hidden, --seq or --batch" "$elman" train --hidden 4000000000 --out "$tmp/m"
+expect_error "memory estimate" "needs about 277.6 EiB to train: 222.0 EiB for 1.6e+19 parameters" "$elman" train --hidden 4000000000 --out "$tmp/m"
+expect_error "memory estimate: what to lower" "lower --hidden, --seq or --batch" "$elman" train --hidden 4000000000 --out "$tmp/m"
 expect_error "huge --epochs" "--epochs is 1e+300" "$elman" train --epochs 1e300 --out "$tmp/m"
 expect_error "unwritable output" "cannot create directory" "$elman" train --out /proc/elman-test/x
 
 # Errors that name the real problem: a text file given for a model, float targets for a softmax model, a
 # model of other text diagnosed without its text.
 printf 'First Citizen:\nBefore we proceed any further, hear me speak.\n' >"$tmp/notes.txt"
-expect_error "text for a model" "it begins with text ('First Ci…'), not a model file" "$elman" sample "$tmp/notes.txt"
+expect_error "text for a model" "notes.txt is not a safetensors model file: it begins with text ('First Ci…'); expected a model" \
+    "$elman" sample "$tmp/notes.txt"
+printf '\x89PNG\r\n\x1a\n\0\0\0\rIHDR' >"$tmp/x.png"
+expect_error "a binary file for a model" "x.png is not a safetensors model file: it begins with the bytes 89 50 4E 47 0D 0A 1A 0A 00 00 00 0D" \
+    "$elman" eval "$tmp/x.png" "$tmp/notes.txt"
 python3 - "$tmp" <<'PY'
 import json, struct, sys
 def write(path, tensors):  # name: (dtype, shape, raw bytes)

@@ -55,7 +55,7 @@ struct DiagnoseCommand: ParsableCommand {
         }
         let report = try GradientFlow.measure(trained.params, tokens: tokens, seq: chunk, batch: batch, chunks: chunks)
         if let svg {
-            try FileIO.writeAtomically(Array(Self.plot(report, title: "\(model) on \(source)").utf8), to: svg)
+            try FileIO.writeAtomically(Array(report.svg(title: "\(model) on \(source)").utf8), to: svg)
         }
         if json { return printJSON(report) }
         let config = trained.params.config
@@ -67,12 +67,7 @@ struct DiagnoseCommand: ParsableCommand {
             print("step Jacobians ‖diag(f′(z))·Wᵀ‖₂ over \(jac.count) sampled steps: mean \(fixed(jac.reduce(0, +) / Double(jac.count), 4)), "
                   + "min \(fixed(jac.min() ?? 0, 4)), max \(fixed(jac.max() ?? 0, 4))")
         }
-        print("  lag   mean ‖∂L_t/∂s_(t−lag)‖   relative to lag 0")
-        let last = report.lagRatios.count - 1
-        let shown = Set([0] + (0...20).map { 1 << $0 }.filter { $0 < last } + [last]).sorted()
-        for lag in shown {
-            print("  " + pad("\(lag)", 4) + "  " + pad(scientific(report.lagNorms[lag]), 22) + "   " + scientific(report.lagRatios[lag]))
-        }
+        for line in Self.lagTable(report) { print(line) }
         func lagText(_ x: Double?) -> String { x.map { "\(fixed($0, 1)) steps" } ?? "not within \(report.lagRatios.count - 1) steps" }
         print("falls 2× in \(lagText(report.halfLife)), 10× in \(lagText(report.lagAt10x)), 1000× in \(lagText(report.lagAt1000x)); "
               + "\(fixed(report.decayPerStep, 4))× per step")
@@ -80,17 +75,21 @@ struct DiagnoseCommand: ParsableCommand {
         if let svg { print("wrote \(svg)") }
     }
 
-    static func plot(_ report: GradientFlowReport, title: String) -> String {
-        let lags = report.lagRatios.indices
-        let fitted = lags.map { (x: Double($0), y: Double.pow(report.decayPerStep, Double($0))) }
-        return LinePlot.svg([LinePlot.Panel(
-            title: "gradient flow: \(title) — \(report.verdict.rawValue)", xLabel: "lag t − k (steps back in time)",
-            yLabel: "‖∂L_t/∂s_k‖ relative to lag 0 (log scale)", logY: true,
-            series: [.init(name: "measured (geometric mean)", color: LinePlot.colors[0],
-                           points: lags.map { (x: Double($0), y: report.lagRatios[$0]) }),
-                     .init(name: "fit: \(fixed(report.decayPerStep, 3))^lag", color: LinePlot.colors[1], points: fitted),
-                     .init(name: "the seed's Wᵗ⁻ᵏ view: ρ(W)^lag = \(fixed(report.spectralRadius, 3))^lag", color: LinePlot.colors[2],
-                           points: lags.map { (x: Double($0), y: Double.pow(report.spectralRadius, Double($0))) })])])
+    /// The lag table: which column is an arithmetic mean of norms and which a geometric mean of ratios, with
+    /// units, rows at lags 0, 1, 2, 4, … and the last, and a line on how to read it.
+    static func lagTable(_ report: GradientFlowReport) -> [String] {
+        let last = report.lagRatios.count - 1
+        let shown = Set([0] + (0...20).map { 1 << $0 }.filter { $0 < last } + [last]).sorted()
+        let widths = (lag: 9, norm: 35)
+        var lines = [
+            "  " + pad("lag", widths.lag) + pad("mean ‖∂L_t/∂s_(t−lag)‖", widths.norm) + "geometric mean of ‖∂L_t/∂s_(t−lag)‖ / ‖∂L_t/∂s_t‖",
+            "  " + pad("(steps)", widths.lag) + pad("(arithmetic; nats per unit of s)", widths.norm) + "(a ratio, no unit; 1 at lag 0)",
+        ]
+        for lag in shown {
+            lines.append("  " + pad("\(lag)", widths.lag) + pad(scientific(report.lagNorms[lag]), widths.norm) + scientific(report.lagRatios[lag]))
+        }
+        lines.append("  reading: the ratio is how much of a loss term's gradient reaches lag steps back; below 1e-3, dependencies "
+                     + "that long barely train (vanishing); growing past 1, training is unstable (exploding)")
+        return lines
     }
 }
-

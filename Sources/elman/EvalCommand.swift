@@ -8,6 +8,7 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "Model file written by elman train.") var model: String
     @Argument(help: "UTF-8 text file (for a classifier: lines LABEL<TAB>SEQUENCE; for a regression model: a CSV series).") var file: String
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: strictHelp) var strict = false
 
     func run() throws {
         let trained = try TrainedModel.load(model)
@@ -17,9 +18,11 @@ struct EvalCommand: ParsableCommand {
         }
         if let columns = trained.columns { return try evaluateRegression(params, columns: columns) }
         let tokens: [Int32]
-        do { tokens = try vocabulary.encode(try Corpus.read(file, level: vocabulary.level)) } catch let e as ElmanError {
+        var unknown = UnknownSymbols()
+        do { tokens = try vocabulary.encode(try Corpus.read(file, level: vocabulary.level), unknown: &unknown) } catch let e as ElmanError {
             throw ElmanError(e.message.contains("not in the model's vocabulary") ? "\(file): \(e.message)" : e.message)
         }
+        try reportUnknownSymbols(unknown, in: file, strict: strict)
         guard let score = try LanguageModelTask.evaluate(params, tokens: tokens, batch: 32, seq: 64) else {
             throw ElmanError("\(file): \(tokens.count) token\(tokens.count == 1 ? "" : "s"); needs at least 2 (one prediction)")
         }
@@ -54,8 +57,10 @@ struct EvalCommand: ParsableCommand {
     }
 
     private func evaluateClassifier(_ params: Parameters<Float>, labels: [String], vocabulary: Vocabulary) throws {
-        let data = try LabeledSequences.parse(try TextFile.read(file), name: file, level: vocabulary.level,
-                                              labels: labels, vocabulary: vocabulary)
+        let text = try TextFile.read(file)
+        let rows = try LabeledSequences.rows(text, name: file).rows
+        try reportUnknownSymbols(unknownSymbols(in: rows.lazy.map(\.sequence), vocabulary: vocabulary), in: file, strict: strict)
+        let data = try LabeledSequences.parse(text, name: file, level: vocabulary.level, labels: labels, vocabulary: vocabulary)
         let score = try ClassificationTask.score(params, data.examples)
         let accuracy = score.accuracy ?? 0
         let model = try TrainedModel(params: params, vocabulary: vocabulary, labels: labels)

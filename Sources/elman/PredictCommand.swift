@@ -18,6 +18,7 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Next symbols shown per line, language models only (default: 5).") var topK: Int?
     @Flag(help: "One JSON object per line, with every label's probability (classifier) or the top symbols (language model).")
     var json = false
+    @Flag(help: strictHelp) var strict = false
 
     func run() throws {
         let trained = try TrainedModel.load(model)
@@ -34,9 +35,13 @@ struct PredictCommand: ParsableCommand {
         } else {
             text = try TextFile.read(name)
         }
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            let sequence = String(line.split(separator: "\t", omittingEmptySubsequences: false).last ?? "")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if !trained.isRegressor {
+            let unknown = unknownSymbols(in: lines.lazy.map(Self.sequence), vocabulary: trained.vocabulary)
+            try reportUnknownSymbols(unknown, in: name == "-" ? "standard input" : name, strict: strict)
+        }
+        for (number, line) in lines.enumerated() {
+            let sequence = Self.sequence(line)
             guard !sequence.isEmpty else { continue }
             do {
                 if trained.isClassifier {
@@ -51,6 +56,12 @@ struct PredictCommand: ParsableCommand {
             var out = StreamingOutput()
             out.flush()  // each answer as soon as it is made, and a reader that stops early stops us
         }
+    }
+
+    /// The sequence a line holds: the line itself, or SEQUENCE of LABEL<TAB>SEQUENCE; without a CR line end.
+    static func sequence(_ rawLine: Substring) -> String {
+        let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+        return String(line.split(separator: "\t", omittingEmptySubsequences: false).last ?? "")
     }
 
     private func printLabel(_ ranked: [(label: String, probability: Float)], input: String) {

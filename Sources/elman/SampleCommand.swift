@@ -12,6 +12,7 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Sample only from the k most likely tokens (0: all).") var topK: Int = 0
     @Option(help: "Text fed to the model first.") var prime: String?
     @Option(help: "Random seed; the same seed gives the same text.") var seed: UInt64 = 1
+    @Flag(help: strictHelp) var strict = false
 
     func run() throws {
         guard (0...100_000_000).contains(length) else { throw ElmanError("--length is \(length); expected 0 … 100000000 tokens") }
@@ -20,6 +21,9 @@ struct SampleCommand: ParsableCommand {
         let trained = try TrainedModel.load(model)
         if trained.isClassifier {
             throw ElmanError("\(model): a sequence classifier; sample needs a language model (score it with elman eval)")
+        }
+        if let prime {
+            try reportUnknownSymbols(unknownSymbols(in: [prime], vocabulary: trained.vocabulary), in: "--prime", strict: strict)
         }
         // The text is printed as it is generated; a prime the model cannot read is refused before any of it.
         var out = StreamingOutput()

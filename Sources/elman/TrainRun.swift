@@ -90,6 +90,11 @@ extension TrainCommand {
             } else {
                 let split = LabeledSequences.stratifiedSplit(rows, validationFraction: settings.valFraction)
                 (trainRows, validationRows) = (split.train, split.validation)
+                guard !validationRows.isEmpty || settings.valFraction == 0 else {  // refused, not a run that validates nothing
+                    throw ElmanError("\(name): \(rows.count) example\(rows.count == 1 ? "" : "s") give no validation sequence at "
+                        + "--val-fraction \(settings.valFraction) (a label needs at least \(max(2, Int((0.5 / settings.valFraction).rounded(.up)))) "
+                        + "lines to give one); add lines, give --val-file, or train without validation with --val-fraction 0")
+                }
                 if !split.unvalidated.isEmpty {
                     printToStandardError("warning: \(name): no validation example of \(split.unvalidated.joined(separator: ", ")) (too few lines)")
                 }

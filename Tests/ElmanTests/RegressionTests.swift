@@ -22,6 +22,17 @@ import Testing
         #expect(throws: ElmanError("f.csv:2: 3 cells; expected 2, one per column of the header")) {
             try NumericSeries.parse(csv: "time,temp\n1,2,3\n2,4\n", name: "f.csv")
         }
+        // A short row is named with its line and its cell count (the parser pads it), an empty cell as empty; a quoted
+        // delimiter is inside a cell.
+        #expect(throws: ElmanError("f.csv:4: 1 cell; expected 2, one per column of the header (time, temp)")) {
+            try NumericSeries.parse(csv: "time,temp\r\n1,2\r\n\r\n3\r\n4,5\r\n", name: "f.csv")
+        }
+        #expect(throws: ElmanError("f.csv:3: column 2 ('temp') is ''; expected a finite number")) {
+            try NumericSeries.parse(csv: "time,temp\n1,2\n3,\n", name: "f.csv")
+        }
+        #expect(throws: ElmanError("f.csv:2: 2 cells; expected 3, one per column of the header (a, b, c)")) {
+            try NumericSeries.parse(csv: "a,b,c\n\"1,5\",2\n", name: "f.csv")
+        }
         #expect(throws: ElmanError.self) { try NumericSeries.parse(csv: "time,temp\n1,nan\n2,3\n", name: "f.csv") }
         #expect(throws: ElmanError.self) { try NumericSeries.parse(csv: "x\n1\n", name: "f.csv") }  // one step
         #expect(try series.columnIndices("temp,1", option: "--inputs") == [1, 0])

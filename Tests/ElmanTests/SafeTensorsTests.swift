@@ -121,8 +121,6 @@ import Testing
         ("fractional dim", handMade(#"{"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "bad dimension"),
         ("overlap", handMade(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}"#, data: [UInt8](repeating: 0, count: 8)), "overlap"),
         ("metadata not string", handMade(#"{"__metadata__":{"a":1}}"#, data: []), "not a string"),
-        ("text for a model", Array("First Citizen:\nBefore we proceed any further, hear me speak.\n".utf8),
-         "it begins with text ('First Ci…'), not a model file"),
         // A tensor deleted from the header, its bytes left behind: first, in the middle, at the end.
         ("hole at the start", handMade(#"{"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: [UInt8](repeating: 0, count: 8)),
          "data bytes 0..<4 belong to no tensor"),
@@ -139,6 +137,25 @@ import Testing
             #expect("\(error)".hasPrefix("evil.safetensors: not a valid safetensors file"), "\(name)")
             #expect("\(error)".contains(expected), "\(name): \(error)")
         }
+    }
+
+    /// A file that is no safetensors file at all (no '{' after the 8-byte length) is named as such, with what it
+    /// begins with, instead of an absurd header length.
+    @Test(arguments: [
+        ("notes.txt", Array("First Citizen:\nBefore we proceed any further, hear me speak.\n".utf8),
+         "notes.txt is not a safetensors model file: it begins with text ('First Ci…'); expected a model written by "
+            + "elman train (an 8-byte header length, then a JSON header beginning with '{')"),
+        ("x.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52],
+         "x.png is not a safetensors model file: it begins with the bytes 89 50 4E 47 0D 0A 1A 0A 00 00 00 0D; expected a "
+            + "model written by elman train (an 8-byte header length, then a JSON header beginning with '{')"),
+        // A header length within the file and the limit, but no JSON header after it.
+        ("small.bin", [4, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4],
+         "small.bin is not a safetensors model file: it begins with the bytes 04 00 00 00 00 00 00 00 01 02 03 04; expected a "
+            + "model written by elman train (an 8-byte header length, then a JSON header beginning with '{')"),
+    ])
+    func foreignFilesAreNotSafeTensorsModelFiles(name: String, bytes: [UInt8], expected: String) {
+        let error = #expect(throws: ElmanError.self) { try SafeTensorsFile.parse(bytes, name: name) }
+        #expect(error?.message == expected)
     }
 
     /// A model file whose tensors contradict its own metadata config does not load: a deleted bias is not a

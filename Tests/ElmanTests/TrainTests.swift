@@ -359,6 +359,12 @@ import Testing
         o.hidden = Int.max / 2  // H² overflows Int: the estimate must not
         let error = #expect(throws: ElmanError.self) { try o.checkMemory(inputSize: 65, outputSize: 65) }
         #expect(error?.message.contains("lower hidden, seq or batch") == true)
+        // An absurd estimate is said in units a person reads, split into the sizes that make it, with the limit.
+        o.hidden = 4_000_000_000
+        let huge = #expect(throws: ElmanError.self) { try o.checkMemory(inputSize: 8, outputSize: 8, limit: Double(1 << 30)) }
+        #expect(huge?.message == "H=4000000000, L=1, T=64, N=32 with 8 inputs and 8 outputs needs about 277.6 EiB to train: "
+            + "222.0 EiB for 1.6e+19 parameters (held 4 times: values, gradient, optimizer moments) and 55.5 EiB for 1.6e+19 "
+            + "activations of one chunk; more than the 1.0 GiB allowed; lower hidden, seq or batch")
         o.hidden = 512
         try o.checkMemory(inputSize: 65, outputSize: 65, limit: 1e9)
         // The estimate is what a trainer of those sizes really holds once its workspace exists: parameters,

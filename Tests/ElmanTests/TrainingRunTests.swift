@@ -63,7 +63,8 @@ import Testing
         #expect(a == b)
         #expect(a.filter { $0.kind == .train }.map(\.step) == Array(1...60))
         #expect(a.filter { $0.kind == .validation }.map(\.step) == [20, 40, 60])
-        #expect(try String(contentsOfFile: second.reportPath, encoding: .utf8).contains("<polyline"))
+        let report = try String(contentsOfFile: second.reportPath, encoding: .utf8)
+        #expect(report.contains("<polyline") && !report.contains("accuracy"))  // a language model has no accuracy panel
     }
 
     /// The classifier's model.safetensors is the one with the best validation loss, not the best accuracy, and
@@ -85,6 +86,12 @@ import Testing
         let best = try #require(run.trainer.best)
         #expect(best.score.loss == losses.min())
         #expect(validations.filter(\.isBest).last?.step == best.step)
+        // metrics.jsonl has every validation's accuracy, and report.svg draws it in a panel of its own, in percent.
+        let accuracies = try MetricsLog.read(run.metricsPath).filter { $0.kind == .validation }.map(\.accuracy)
+        #expect(accuracies.count == validations.count && accuracies.allSatisfy { $0 != nil })
+        let report = try String(contentsOfFile: run.reportPath, encoding: .utf8)
+        #expect(report.contains(">validation accuracy<") && report.contains(">accuracy (%)<"))
+        #expect(report.components(separatedBy: "<polyline").count == 4)  // train and validation loss, accuracy
         let saved = try TrainedModel.load(run.modelPath)
         let rescored = try ClassificationTask.score(saved.params, task.validation)
         #expect(abs(rescored.loss - best.score.loss) < 1e-9)

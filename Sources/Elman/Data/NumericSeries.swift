@@ -24,6 +24,15 @@ public struct NumericSeries: Sendable, Equatable {
         NumericSeries(columns: columns, values: Array(values[(range.lowerBound * columns.count)..<(range.upperBound * columns.count)]))
     }
 
+    /// The cells of one CSV line: its delimiters outside double quotes, plus one.
+    static func cellCount(_ line: Substring, delimiter: Character) -> Int {
+        var quoted = false, count = 1
+        for c in line {
+            if c == "\"" { quoted.toggle() } else if c == delimiter && !quoted { count += 1 }
+        }
+        return count
+    }
+
     /// Reads CSV text with a header row (comma, semicolon or tab separated, guessed from the header), one row per
     /// time step, every cell a finite number. A malformed row is an error that names its line and column.
     public static func parse(csv text: String, name: String) throws -> NumericSeries {
@@ -42,10 +51,17 @@ public struct NumericSeries: Sendable, Equatable {
         }
         var values: [Double] = []
         values.reserveCapacity(csv.rows.count * header.count)
+        // The parser pads a short row with empty cells; its line says how many it really has.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         for (i, row) in csv.rows.enumerated() where !row.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             let line = i + 2
-            guard row.count <= header.count || row[header.count...].allSatisfy(\.isEmpty) else {
-                throw ElmanError("\(name):\(line): \(row.count) cells; expected \(header.count), one per column of the header")
+            let cells = line <= lines.count ? cellCount(lines[line - 1], delimiter: csv.delimiter.rawValue) : row.count
+            guard cells <= header.count || row[header.count...].allSatisfy(\.isEmpty) else {
+                throw ElmanError("\(name):\(line): \(cells) cells; expected \(header.count), one per column of the header")
+            }
+            guard cells >= header.count else {
+                throw ElmanError("\(name):\(line): \(cells) cell\(cells == 1 ? "" : "s"); expected \(header.count), one per column "
+                    + "of the header (\(header.joined(separator: ", ")))")
             }
             for (j, cell) in row.prefix(header.count).enumerated() {
                 let text = cell.trimmingCharacters(in: .whitespaces)

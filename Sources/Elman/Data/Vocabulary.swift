@@ -77,7 +77,15 @@ public struct Vocabulary: Codable, Equatable, Sendable {
     }
 
     /// The ids of `pieces`; symbols not in the vocabulary become `<unk>` where it has one.
-    public func encode(pieces: [String]) throws -> [Int32] { try encodePieces(pieces) }
+    public func encode(pieces: [String]) throws -> [Int32] {
+        var unknown = UnknownSymbols()
+        return try encodePieces(pieces, unknown: &unknown)
+    }
+
+    /// The ids of `pieces`, counting in `unknown` the symbols read as `<unk>` (see ``UnknownSymbols``).
+    public func encode(pieces: [String], unknown: inout UnknownSymbols) throws -> [Int32] {
+        try encodePieces(pieces, unknown: &unknown)
+    }
 
     /// The share of `ids` that are `<unk>`.
     public func unknownShare(_ ids: [Int32]) -> Double {
@@ -101,40 +109,57 @@ public struct Vocabulary: Codable, Equatable, Sendable {
 
     /// Token ids of a corpus.
     public func encode(_ corpus: Corpus) throws -> [Int32] {
+        var unknown = UnknownSymbols()
+        return try encode(corpus, unknown: &unknown)
+    }
+
+    /// Token ids of a corpus, counting in `unknown` the symbols read as `<unk>` (see ``UnknownSymbols``).
+    public func encode(_ corpus: Corpus, unknown: inout UnknownSymbols) throws -> [Int32] {
         switch corpus {
-        case .text(let text): return try encode(text)
-        case .bytes(let bytes): return try encodePieces(bytes.map(Self.byteSymbol))
+        case .text(let text): return try encode(text, unknown: &unknown)
+        case .bytes(let bytes): return try encodePieces(bytes.map(Self.byteSymbol), unknown: &unknown)
         }
     }
 
     static func byteSymbol(_ b: UInt8) -> String { String(Character(Unicode.Scalar(b))) }
 
     /// Token ids of `text` (its UTF-8 bytes at byte level). Unknown symbols map to `<unk>` if the
-    /// vocabulary has it; otherwise the error names them.
+    /// vocabulary has it; otherwise the error names them. `encode(_:unknown:)` also counts them.
     public func encode(_ text: String) throws -> [Int32] {
+        var unknown = UnknownSymbols()
+        return try encode(text, unknown: &unknown)
+    }
+
+    /// Token ids of `text`, as `encode(_:)`, adding to `unknown` every symbol read as `<unk>`; where the
+    /// vocabulary has no `<unk>` (never at byte level, whose 256 symbols cover every byte) an unknown symbol is
+    /// an error naming the first few, and `unknown` is left as it was.
+    public func encode(_ text: String, unknown: inout UnknownSymbols) throws -> [Int32] {
         switch level {
-        case .char: return try encodePieces(text.unicodeScalars.map { String($0) })
-        case .word: return try encodePieces(Self.words(text))
-        case .byte: return try encodePieces(text.utf8.map(Self.byteSymbol))
+        case .char: return try encodePieces(text.unicodeScalars.map { String($0) }, unknown: &unknown)
+        case .word: return try encodePieces(Self.words(text), unknown: &unknown)
+        case .byte: return try encodePieces(text.utf8.map(Self.byteSymbol), unknown: &unknown)
         }
     }
 
-    private func encodePieces(_ pieces: [String]) throws -> [Int32] {
+    private func encodePieces(_ pieces: [String], unknown: inout UnknownSymbols) throws -> [Int32] {
         let unk = index[Self.unknown]
         var ids: [Int32] = []
         ids.reserveCapacity(pieces.count)
-        var missing: [String] = []
+        var missing = UnknownSymbols()
         for p in pieces {
-            if let id = index[p] ?? unk { ids.append(id) } else if missing.count < 5, !missing.contains(p) { missing.append(p) }
-        }
-        if !missing.isEmpty {
-            let shown = missing.map { p in
-                level == .byte ? String(format2: p.unicodeScalars.first.map { $0.value } ?? 0)
-                    : "'\(p.unicodeScalars.map { $0.escaped(asASCII: true) }.joined())'"
+            if let id = index[p] {
+                ids.append(id)
+            } else if let unk {
+                ids.append(unk)
+                unknown.record(p)
+            } else {
+                missing.record(p)
             }
-            throw ElmanError("\(level == .byte ? "bytes" : "symbols") not in the model's vocabulary: " + shown.joined(separator: ", "))
         }
-        return ids
+        guard !missing.isEmpty else { return ids }
+        let shown = level == .byte ? missing.first.map { String(format2: $0.unicodeScalars.first.map { $0.value } ?? 0) }.joined(separator: ", ")
+            : missing.shown
+        throw ElmanError("\(level == .byte ? "bytes" : "symbols") not in the model's vocabulary (which has no <unk>): " + shown)
     }
 
     /// The text of `ids`; at byte level the bytes decoded as UTF-8, invalid sequences shown as U+FFFD, as is `<unk>`

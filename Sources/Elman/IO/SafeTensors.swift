@@ -151,17 +151,17 @@ public struct SafeTensorsFile: Sendable {
         guard bytes.count >= 8 else { throw fail("\(bytes.count) bytes, shorter than the 8-byte header length") }
         let declared = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | (UInt64($1.element) << (8 * UInt64($1.offset))) }
         guard declared <= UInt64(bytes.count - 8) else {
-            throw fail("header length \(declared) exceeds the \(bytes.count - 8) bytes after it" + textHint(bytes))
+            throw notSafeTensors(bytes, name: name) ?? fail("header length \(declared) exceeds the \(bytes.count - 8) bytes after it")
         }
         guard declared <= UInt64(maxHeaderBytes) else {
-            throw fail("header length \(declared) exceeds the limit of \(maxHeaderBytes) bytes")
+            throw notSafeTensors(bytes, name: name) ?? fail("header length \(declared) exceeds the limit of \(maxHeaderBytes) bytes")
         }
         let headerEnd = 8 + Int(declared)
         let json: Any
         do {
             json = try JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd]))
         } catch {
-            throw fail("the header is not valid JSON")
+            throw notSafeTensors(bytes, name: name) ?? fail("the header is not valid JSON")
         }
         guard let header = json as? [String: Any] else { throw fail("the header is not a JSON object") }
         let dataLength = bytes.count - headerEnd
@@ -249,14 +249,18 @@ public struct SafeTensorsFile: Sendable {
         return out
     }
 
-    /// "; it begins with text ('First Ci…'), not a model file" when the first bytes are printable text: what a
-    /// text file given for a model looks like, whose first 8 characters make an absurd header length.
-    private static func textHint(_ bytes: [UInt8]) -> String {
+    /// The error for bytes that are not a safetensors file at all (a text file, an archive, an image given for a
+    /// model), which the header-length and JSON checks would report as an absurd header length: nil unless the
+    /// byte after the length is not the `{` the spec requires a header to begin with.
+    private static func notSafeTensors(_ bytes: [UInt8], name: String) -> ElmanError? {
+        guard bytes.count > 8, bytes[8] != UInt8(ascii: "{") else { return nil }
         let head = bytes.prefix(8)
-        guard head.count == 8, head.allSatisfy({ (0x20...0x7E).contains($0) || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D })
-        else { return "" }
-        let shown = String(decoding: head, as: UTF8.self).replacingOccurrences(of: "\n", with: "\\n")
-        return "; it begins with text ('\(shown)…'), not a model file"
+        let found = head.allSatisfy({ (0x20...0x7E).contains($0) || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D })
+            ? "it begins with text ('\(String(decoding: head, as: UTF8.self).replacingOccurrences(of: "\n", with: "\\n"))…')"
+            : "it begins with the bytes " + bytes.prefix(12).map { ($0 < 16 ? "0" : "") + String($0, radix: 16, uppercase: true) }
+                .joined(separator: " ")
+        return ElmanError("\(name) is not a safetensors model file: \(found); expected a model written by elman train "
+            + "(an 8-byte header length, then a JSON header beginning with '{')")
     }
 
     /// A JSON number that is an integer exactly (not 1.5, not "3").

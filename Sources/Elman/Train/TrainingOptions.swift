@@ -77,24 +77,34 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// cannot overflow: parameters, gradient and two optimizer moments (4 × P floats), and the engine's
     /// activations for one chunk: S for T+1 steps per layer, dS, the layer below's dS, and the logits.
     public func estimatedTrainingBytes(inputSize d: Int, outputSize c: Int, steps t: Int? = nil) -> Double {
+        let (parameters, activations) = estimatedValues(inputSize: d, outputSize: c, steps: t)
+        return 4 * (4 * parameters + activations)
+    }
+
+    /// The parts of ``estimatedTrainingBytes(inputSize:outputSize:steps:)``, in 4-byte values: the parameters P
+    /// (held four times) and the activations of one chunk.
+    func estimatedValues(inputSize d: Int, outputSize c: Int, steps t: Int?) -> (parameters: Double, activations: Double) {
         let h = Double(hidden), l = Double(layers), d = Double(d), c = Double(c)
         let t = Double(t ?? seq), n = Double(batch)
         let k = bidirectional == true ? 2.0 : 1.0  // directions
         let parameters = k * (d * h + h * h + 2 * h + (l - 1) * (k * h * h + h * h + 2 * h)) + k * h * c + c
         let activations = k * l * (t + 1) * n * h + t * n * h * (layers > 1 ? 2 : 1) + t * n * (c + 3) + h * h
             + (k > 1 ? l * t * n * 2 * h + t * n * (2 * h + h + max(d, 2 * h)) : 0)
-        return 4 * (4 * parameters + activations)
+        return (parameters, activations)
     }
 
     /// Throws when ``estimatedTrainingBytes(inputSize:outputSize:steps:)`` exceeds `limit` (default: 80% of
     /// this machine's memory), with the estimate and what to lower.
     public func checkMemory(inputSize d: Int, outputSize c: Int, steps t: Int? = nil, limit: Double? = nil) throws {
-        let limit = limit ?? 0.8 * Double(physicalMemoryBytes())
-        let need = estimatedTrainingBytes(inputSize: d, outputSize: c, steps: t)
-        guard need <= limit else {
+        let memory = Double(physicalMemoryBytes())
+        let allowed = limit.map { "the \(bytesText($0)) allowed" } ?? "the \(bytesText(0.8 * memory)) allowed (80% of this machine's \(bytesText(memory)))"
+        let (parameters, activations) = estimatedValues(inputSize: d, outputSize: c, steps: t)
+        let need = 4 * (4 * parameters + activations)
+        guard need <= limit ?? 0.8 * memory else {
             throw ElmanError("H=\(hidden), L=\(layers), T=\(t ?? seq), N=\(batch) with \(d) inputs and \(c) outputs needs about "
-                + "\(gibibytes(need)) GiB to train, more than the \(gibibytes(limit)) GiB allowed (80% of this machine's memory); "
-                + "lower hidden, seq or batch", parameters: ["hidden", "seq", "batch"])
+                + "\(bytesText(need)) to train: \(bytesText(16 * parameters)) for \(count(parameters)) parameters (held 4 times: "
+                + "values, gradient, optimizer moments) and \(bytesText(4 * activations)) for \(count(activations)) activations of one chunk; "
+                + "more than \(allowed); lower hidden, seq or batch", parameters: ["hidden", "seq", "batch"])
         }
     }
 
@@ -128,7 +138,25 @@ package func physicalMemoryBytes() -> Int {
     return pages > 0 && size > 0 ? pages * size : 16 << 30
 }
 
-private func gibibytes(_ bytes: Double) -> String {
-    let g = bytes / Double(1 << 30)
-    return g >= 1e6 ? "\(Float(g))" : "\((g * 10).rounded() / 10)"
+/// A byte count in binary units with one decimal: 30.1 GiB, 1.2 TiB; beyond 1024 EiB, bytes in
+/// scientific notation (2.4e+25 bytes), never an unreadable "1.86e+16 GiB".
+private func bytesText(_ bytes: Double) -> String {
+    var value = bytes
+    for unit in ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"] {
+        if value < 1024 {
+            return unit == "bytes" ? "\(Int(value)) bytes" : "\((value * 10).rounded() / 10) \(unit)"
+        }
+        value /= 1024
+    }
+    return "\(count(bytes)) bytes"
+}
+
+/// A count with two significant digits past a million (1.6e+19), whole below it.
+private func count(_ x: Double) -> String {
+    guard x.isFinite, x >= 1e6 else { return x.isFinite ? "\(Int(x))" : "\(x)" }
+    var exponent = 0, mantissa = x
+    while mantissa >= 10 { mantissa /= 10; exponent += 1 }
+    mantissa = (mantissa * 10).rounded() / 10
+    if mantissa >= 10 { mantissa /= 10; exponent += 1 }
+    return "\(mantissa)e+\(exponent)"
 }

@@ -221,7 +221,8 @@ public final class TrainingRun<Task: TrainingTask> {
         try events?.add(scalars, step: record.step, wallTime: record.wallTime)
     }
 
-    /// Draws `report.svg` from the whole history in `metrics.jsonl`.
+    /// Draws `report.svg` from the whole history in `metrics.jsonl`: the losses, and below them a classifier's
+    /// validation accuracy.
     public func writeReport() throws {
         guard let metrics else { return }
         func points(_ kind: MetricsRecord.Kind) -> [(x: Double, y: Double)] {
@@ -229,10 +230,17 @@ public final class TrainingRun<Task: TrainingTask> {
         }
         let yLabel = Task.self == RegressionTask.self ? "loss (½‖G − Y‖² per step, standardized)"
             : "loss (nats/\(Task.self == ClassificationTask.self ? "sequence" : "token"))"
-        let plot = LinePlot.svg(title: reportTitle, xLabel: "\(itemName) seen", yLabel: yLabel,
-                                series: [.init(name: "train", color: "#1f77b4", points: points(.train)),
-                                         .init(name: "validation", color: "#d62728", points: points(.validation))])
-        try FileIO.writeAtomically(Array(plot.utf8), to: reportPath)
+        var panels = [LinePlot.Panel(title: reportTitle, xLabel: "\(itemName) seen", yLabel: yLabel,
+                                     series: [.init(name: "train", color: "#1f77b4", points: points(.train)),
+                                              .init(name: "validation", color: "#d62728", points: points(.validation))])]
+        let accuracy = metrics.records.compactMap { r in
+            r.kind == .validation ? r.accuracy.map { (x: Double(r.items), y: 100 * $0) } : nil
+        }
+        if !accuracy.isEmpty {
+            panels.append(LinePlot.Panel(title: "validation accuracy", xLabel: "\(itemName) seen", yLabel: "accuracy (%)",
+                                         series: [.init(name: "validation accuracy", color: "#d62728", points: accuracy)]))
+        }
+        try FileIO.writeAtomically(Array(LinePlot.svg(panels).utf8), to: reportPath)
     }
 }
 
