@@ -47,5 +47,7 @@ let package = Package(
         .testTarget(name: "ElmanTests", dependencies: ["Elman"], resources: [.copy("Fixtures")]),
         // The public API as a dependent package sees it: no @testable import.
         .testTarget(name: "ElmanAPITests", dependencies: ["Elman"]),
+        // The exported graph's structure and weights; tools/check_onnx.py runs the files in onnxruntime.
+        .testTarget(name: "ElmanONNXTests", dependencies: ["Elman", "ElmanONNX"]),
     ]
 )
