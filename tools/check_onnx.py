@@ -191,6 +191,29 @@ def check_regression(elman, name, run_dir, work):
     check("5 steps fed back against elman forecast --horizon 5", np.array(fed), forecast(history, 5))
 
 
+def check_readme_example(elman, work):
+    """Runs the README's Python example on models exported here; its lines must be elman's own."""
+    print("README example:")
+    readme = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "README.md")).read()
+    code = readme.split("## Export to ONNX", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    here = os.path.join(work, "readme")
+    os.makedirs(here)
+    for run_dir, name in (("parity", "parity"), ("char", "reber")):
+        run(elman, "export", os.path.join(work, run_dir), "--onnx", os.path.join(here, f"{name}.onnx"))
+    r = subprocess.run([sys.executable, "-c", code], cwd=here, capture_output=True, text=True)
+    if r.returncode != 0:
+        failures.append(f"README example: {r.stderr.strip()}")
+        return print(f"  FAIL {r.stderr.strip()}")
+    label, text = r.stdout.rstrip("\n").split("\n")
+    theirs = run(elman, "predict", os.path.join(work, "parity"), stdin="1011\n").split("\t")[0]
+    sample = run(elman, "sample", os.path.join(work, "char"), "--temperature", "0", "--prime", "BT", "--length", "30")
+    if label.split(" ")[0] != theirs or text != sample.rstrip("\n"):
+        failures.append(f"README example printed {label!r}, {text!r}; elman: {theirs!r}, {sample.strip()!r}")
+        print(f"  FAIL printed {label!r}, {text!r}; elman: {theirs!r}, {sample.strip()!r}")
+    else:
+        print(f"  ok   runs as written and prints elman's label ({theirs}) and greedy text ({text})")
+
+
 def set_readout(model_file, readout):
     """Rewrites a safetensors model file's config with another readout (the header keeps its length)."""
     with open(model_file, "rb") as f:
@@ -247,6 +270,7 @@ def main():
                          parity, work)
 
         check_regression(elman, "regression", train("regress", "--task", "regress", "--seq", "16"), work)
+        check_readme_example(elman, work)
     if failures:
         sys.exit("FAILED:\n" + "\n".join(failures))
     print("every exported model matches Elman's outputs in onnxruntime")
