@@ -135,4 +135,19 @@ import Testing
         #expect(throws: ElmanError.self) { try ONNXExporter.export(modelAt: "\(dir)/bad.safetensors", to: out, producerVersion: "1") }
         #expect(try Self.read([UInt8](Data(contentsOf: URL(fileURLWithPath: out)))) == written)  // untouched by the failures
     }
+
+    @Test func aFloat64ModelFileExportsAsFloat32() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("elman-onnx64-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let params = Self.parameters(ModelConfig(inputSize: 3, hiddenSize: 2, outputSize: 3))
+        let vocabulary = Vocabulary(level: .char, symbols: ["a", "b", "<unk>"])
+        try ModelFile.file(params.converted(to: Double.self), metadata: ["vocabulary": ModelSchema.json(vocabulary)])
+            .write(to: "\(dir)/model.safetensors")
+        try ONNXExporter.export(modelAt: "\(dir)/model.safetensors", to: "\(dir)/m.onnx", producerVersion: "1")
+        let onnx = try Self.read([UInt8](Data(contentsOf: URL(fileURLWithPath: "\(dir)/m.onnx"))))
+        #expect(onnx.graph.initializer.allSatisfy { $0.dataType == 1 || $0.dataType == 7 })  // float32 or int64 indices
+        let rnn = try #require(onnx.graph.node.first { $0.opType == "RNN" })
+        #expect(Self.constant(onnx, rnn.input[1])?.values == params.matrix(.inputWeights(layer: 0))?.transposed.storage)
+    }
 }
