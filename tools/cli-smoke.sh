@@ -55,6 +55,10 @@ check "classify eval" grep -q '"accuracy"' "$tmp/cls.json"
 expect_error "sample a classifier" "sequence classifier" "$elman" sample "$tmp/cls/model.safetensors"
 check "classify resume" "$elman" train --task classify --resume "$tmp/cls" --steps 60 --quiet
 check "classify resume reached step 60" grep -q '"step":60' "$tmp/cls/metrics.jsonl"
+cp "$tmp/cls/metrics.jsonl" "$tmp/cls-metrics.before"
+check "resuming a complete run says so and changes nothing" grep -q "the run is already complete at step 60 of 60; nothing to do" \
+    <<<"$("$elman" train --task classify --resume "$tmp/cls" 2>&1)"
+check "a complete run's history is untouched by a resume" cmp -s "$tmp/cls/metrics.jsonl" "$tmp/cls-metrics.before"
 
 # The model-file format (docs/MODEL-FORMAT.md): files say format elman/N; the committed elman/1 model still
 # samples, and a copy whose format says a newer version (same bytes otherwise) is refused by name.
@@ -104,13 +108,26 @@ for _ in range(400):
     s = ''.join(r.choice('01') for _ in range(r.randint(1, 12)))
     print(('odd' if s.count('1') % 2 else 'even') + '\t' + s)" >"$tmp/parity.txt"
 cut -f2 "$tmp/parity.txt" | "$elman" predict "$tmp/parity" >"$tmp/parity.out"
-right=$(paste "$tmp/parity.out" "$tmp/parity.txt" | awk -F'\t' '$1 == $3' | wc -l)
+right=$(paste "$tmp/parity.out" "$tmp/parity.txt" | awk -F'\t' '$1 == $4' | wc -l)
 check "predict labels new parity strings ($right/400 right)" [ "$right" -ge 380 ]
+check "predict's third column is the sequence it answers" cmp -s <(cut -f3 "$tmp/parity.out") <(cut -f2 "$tmp/parity.txt")
 "$elman" predict "$tmp/parity" "$tmp/parity.txt" --json | head -1 >"$tmp/parity.json"
 check "predict --json gives every label's probability" grep -q '"probabilities":{"even":' "$tmp/parity.json"
 expect_error "predict --top-k on a classifier" "--top-k 3 is for language models" "$elman" predict "$tmp/parity" "$tmp/parity.txt" --top-k 3
 printf '0101\n01x1\n' >"$tmp/unseen-parity.txt"
 check "predict reads an unseen symbol as <unk>" [ "$("$elman" predict "$tmp/parity" "$tmp/unseen-parity.txt" | wc -l)" -eq 2 ]
+
+# sample prints as it generates: 10⁸ symbols piped into head end as soon as head has its 100 bytes, quietly
+# (status 0 or SIGPIPE's 141, nothing on standard error); a run's piped output has no progress bar in it.
+"$elman" train --steps 60 --eval-every 20 --sample-length 20 --out "$tmp/straight0" >"$tmp/straight0.log" 2>&1
+start=$(date +%s%N)
+timeout 30 "$elman" sample "$tmp/straight0" --length 100000000 2>"$tmp/stream.err" | head -c 100 >"$tmp/stream.out"
+status=${PIPESTATUS[0]}
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+check "sample streams into head and stops with it (status $status, ${took} ms)" \
+    [ "$(wc -c <"$tmp/stream.out")" -eq 100 -a \( "$status" -eq 0 -o "$status" -eq 141 \) -a ! -s "$tmp/stream.err" -a "$took" -lt 5000 ]
+check "a run's piped output has a line per validation and no carriage returns" \
+    [ "$(grep -c '^step [0-9]*/60' "$tmp/straight0.log")" -eq 3 -a "$(tr -cd '\r' <"$tmp/straight0.log" | wc -c)" -eq 0 ]
 
 # SIGINT, then the command it prints: the run finishes its --steps with the same weights, checkpoint and
 # history as a run that was never interrupted; report.svg is written on the interrupt too.

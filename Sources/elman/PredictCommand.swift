@@ -8,8 +8,9 @@ struct PredictCommand: ParsableCommand {
         abstract: "Label sequences with a classifier, or show a language model's most likely next symbols.",
         discussion: """
             Reads one sequence per line (empty lines are skipped; a line LABEL<TAB>SEQUENCE, as in training files, \
-            is read as its SEQUENCE). A classifier prints the most likely label and its probability; a language \
-            model prints the --top-k most likely symbols to follow the line, with their probabilities.
+            is read as its SEQUENCE). A classifier prints LABEL<TAB>PROBABILITY<TAB>SEQUENCE: the most likely label, \
+            its probability and the sequence it answers; a language model prints the --top-k most likely symbols to \
+            follow the line with their probabilities, a tab, and the line. Each answer is printed as soon as it is made.
             """)
 
     @Argument(help: "Model file or run directory written by elman train.") var model: String
@@ -47,6 +48,8 @@ struct PredictCommand: ParsableCommand {
             } catch let e as ElmanError {
                 throw ElmanError("\(name == "-" ? "standard input" : name):\(number + 1): \(e.message)")
             }
+            var out = StreamingOutput()
+            out.flush()  // each answer as soon as it is made, and a reader that stops early stops us
         }
     }
 
@@ -56,7 +59,7 @@ struct PredictCommand: ParsableCommand {
             printJSON(Line(input: input, label: ranked[0].label,
                            probabilities: Dictionary(uniqueKeysWithValues: ranked.map { ($0.label, $0.probability) })))
         } else {
-            print("\(ranked[0].label)\t\(fixed(Double(ranked[0].probability), 4))")
+            print("\(ranked[0].label)\t\(fixed(Double(ranked[0].probability), 4))\t\(input)")
         }
     }
 
@@ -70,7 +73,7 @@ struct PredictCommand: ParsableCommand {
             let shown = top.map { i in
                 "'\(vocabulary.symbols[i].unicodeScalars.map { $0.escaped(asASCII: false) }.joined())' \(fixed(Double(p[i]), 4))"
             }
-            print(shown.joined(separator: "  "))
+            print(shown.joined(separator: "  ") + "\t\(input)")
         }
     }
 }

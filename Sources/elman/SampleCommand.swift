@@ -2,7 +2,9 @@ import ArgumentParser
 import Elman
 
 struct SampleCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sample", abstract: "Generate text from a trained model.")
+    static let configuration = CommandConfiguration(
+        commandName: "sample", abstract: "Generate text from a trained model.",
+        discussion: "The text is printed as it is generated; piped into a reader that stops early (head), sampling stops too.")
 
     @Argument(help: "Model file written by elman train.") var model: String
     @Option(help: "Tokens to generate.") var length: Int = 500
@@ -19,12 +21,15 @@ struct SampleCommand: ParsableCommand {
         if trained.isClassifier {
             throw ElmanError("\(model): a sequence classifier; sample needs a language model (score it with elman eval)")
         }
-        let text: String
+        // The text is printed as it is generated; a prime the model cannot read is refused before any of it.
+        var out = StreamingOutput()
         do {
-            text = try trained.generate(prime: prime ?? "", length: length, temperature: temperature, topK: topK, seed: seed)
+            _ = try trained.vocabulary.encode(prime ?? "")
         } catch let e as ElmanError {
             throw ElmanError(prime != nil && e.message.contains("not in the model's vocabulary") ? "--prime: \(e.message)" : e.message)
         }
-        print((prime ?? "") + text)
+        out.write(prime ?? "")
+        try trained.generate(prime: prime ?? "", length: length, temperature: temperature, topK: topK, seed: seed) { out.write($0) }
+        out.write("\n")
     }
 }

@@ -167,13 +167,19 @@ extension TrainCommand {
         let trainer: Trainer<Task>
         if let resumeFrom {
             let saved = try Trainer<Task>.options(in: resumeFrom.file, name: resumeFrom.name)
-            let target = try epochs.map { try stepCount(epochs: $0, items: items, perStep: perStep(saved)) } ?? steps
+            let target = try flags.epochs.map { try stepCount(epochs: $0, items: items, perStep: perStep(saved)) } ?? flags.steps
             try Processes.join(batch: saved.batch)
             trainer = try Trainer(resuming: resumeFrom.file, task: task, name: resumeFrom.name, steps: target)
+            if trainer.step >= trainer.options.steps {
+                say("\(resumeFrom.name): the run is already complete at step \(trainer.step) of \(trainer.options.steps); nothing to do "
+                    + "(elman train --resume \(shellQuoted(directory)) --steps N with N > \(trainer.step) extends it)")
+                return
+            }
         } else {
-            var o = options(for: settings, base: base?.config)
-            if let epochs { o.steps = try stepCount(epochs: epochs, items: items, perStep: perStep(o)) }
-            o.evalEvery = evalEvery ?? max(1, min(o.steps / 10, 200))
+            var o = try options(for: settings, base: base?.config)
+            if let epochs = flags.epochs {
+                o = try options(for: settings, base: base?.config, stepsFromEpochs: stepCount(epochs: epochs, items: items, perStep: perStep(o)))
+            }
             try Processes.join(batch: o.batch)
             trainer = try Trainer(options: o, task: task, initialParameters: base?.params)
             if base != nil { say("starting from the weights of \(settings.initFrom ?? "")") }

@@ -39,7 +39,7 @@ struct TrainingDiagnostics {
         let lines = try FileIO.read(path).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         var kept: [Record] = [], read = 0
         for (i, line) in lines.enumerated() where !line.isEmpty {
-            guard let r = try? decoder.decode(Saved.self, from: Data(line)) else {
+            guard let r = try? decoder.decode(Line<SavedFlow>.self, from: Data(line)) else {
                 if i == lines.count - 1 { break }  // torn: the process was killed while writing it
                 throw ElmanError("\(path): line \(i + 1) is not a diagnostics record; expected one JSON object per line as elman train writes")
             }
@@ -74,30 +74,24 @@ struct TrainingDiagnostics {
         try write()
     }
 
-    /// One line of diagnostics.jsonl.
-    private struct Line: Encodable {
-        var step: Int
-        var gradientNorm: Double
-        var clipRate: Double
-        var parameterNorms: [String: Double]
-        var gradientFlow: GradientFlowReport
-    }
-
-    /// A line read back: the record's own numbers and the gradient-flow fields the plots use.
-    private struct Saved: Decodable {
+    /// One line of diagnostics.jsonl: written with the whole gradient-flow report, read back with the fields the
+    /// plots use (``SavedFlow``).
+    fileprivate struct Line<Flow> {
         var step: Int
         var gradientNorm: Double
         var clipRate: Double
         var parameterNorms: [String: Double]
         var gradientFlow: Flow
+    }
 
-        struct Flow: Decodable {
-            var verdict: String
-            var evidence: String
-            var decayPerStep: Double?
-            var spectralRadius: Double?
-            var lagRatios: [Double?]
-        }
+
+    /// The gradient-flow fields a line read back keeps.
+    private struct SavedFlow: Decodable {
+        var verdict: String
+        var evidence: String
+        var decayPerStep: Double?
+        var spectralRadius: Double?
+        var lagRatios: [Double?]
     }
 
     private func write() throws {
@@ -135,3 +129,6 @@ struct TrainingDiagnostics {
         ])
     }
 }
+
+extension TrainingDiagnostics.Line: Encodable where Flow: Encodable {}
+extension TrainingDiagnostics.Line: Decodable where Flow: Decodable {}

@@ -5,10 +5,29 @@ import Testing
 
 /// Elman's own kernels on every instruction-set path this CPU has, against plain Double loops: the GEMM on
 /// shapes that fill whole tiles and leave every kind of edge (1, primes, one past a tile, past a block), the
-/// recurrence's fused steps forward and backward, and the vector tanh of the forward epilogue.
+/// recurrence's fused steps forward and backward, the vector tanh of the forward epilogue and Adam.
 @Suite struct KernelTests {
-    /// The paths with C kernels that this CPU can run (none off x86-64, where these tests are skipped).
-    static let paths = InstructionSet.allCases.filter { $0.isSupported && CKernels($0) != nil }
+    /// Every path, so that none drops out of the results unseen: generic (the portable Swift kernels) runs on
+    /// every CPU; a C path this CPU lacks is cancelled by ``kernels(_:)``, and the run lists it as skipped with
+    /// the reason.
+    static let paths = InstructionSet.allCases
+
+    /// The C kernels of `isa`, or nil for generic; cancels the test case, naming the path, where this CPU
+    /// cannot run it.
+    static func kernels(_ isa: InstructionSet) throws -> CKernels? {
+        if isa == .generic { return nil }
+        guard isa.isSupported, let kernels = CKernels(isa) else {
+            print("KernelTests: skipped \(isa): this CPU's best path is \(InstructionSet.detected)")
+            try Test.cancel("skipped \(isa): this CPU's best path is \(InstructionSet.detected)")
+        }
+        return kernels
+    }
+
+    @Test func everyPathIsListedAndGenericAlwaysRuns() {
+        #expect(Set(Self.paths) == Set(InstructionSet.allCases))
+        #expect(CKernels(.generic) == nil && InstructionSet.generic.isSupported)
+        #expect(Self.paths.filter(\.isSupported).contains(.generic))
+    }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/cpuinfo")))
     func theCPUCheckAgreesWithTheKernelsFlags() throws {
@@ -31,7 +50,7 @@ import Testing
     @Test(arguments: paths, [(Transpose.none, Transpose.none), (.none, .transposed), (.transposed, .none),
                              (.transposed, .transposed)])
     func gemmMatchesADoubleTripleLoop(isa: InstructionSet, transposes: (Transpose, Transpose)) throws {
-        let kernels = try #require(CKernels(isa))
+        let kernels = try Self.kernels(isa)
         let (transA, transB) = transposes
         var g = SeededGenerator(seed: 3)
         for (m, n, k) in Self.shapes {
@@ -42,8 +61,20 @@ import Testing
                 // With β = 0, C must not be read: NaN there would show.
                 let c0 = (0..<(m * ldc)).map { i in beta == 0 && i % ldc < n ? Float.nan : Float(g.nextUnit() * 2 - 1) }
                 var c = c0
-                KernelGEMM.gemm(kernels, transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                                beta: beta, c: &c, ldc: ldc)
+                if let kernels {
+                    KernelGEMM.gemm(kernels, transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b,
+                                    ldb: ldb, beta: beta, c: &c, ldc: ldc)
+                } else {
+                    a.withUnsafeBufferPointer { a in
+                        b.withUnsafeBufferPointer { b in
+                            c.withUnsafeMutableBufferPointer { c in
+                                PortableSGEMM.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a.baseAddress!,
+                                                   lda: lda, b: b.baseAddress!, ldb: ldb, beta: beta, c: c.baseAddress!,
+                                                   ldc: ldc)
+                            }
+                        }
+                    }
+                }
                 var worst = 0.0
                 for i in 0..<m {
                     for j in 0..<n {
@@ -110,37 +141,66 @@ import Testing
         }
     }
 
-    /// The fused recurrence steps, forward (token rows of U or a preloaded X·U, with and without b) and backward,
+    /// Runs the recurrence of one path on `cs`, forward then backward: the packed C kernels in Float, or for
+    /// generic the portable steps, in Double (Float's own dispatch picks the C kernels on a CPU that has them;
+    /// the portable steps are one generic text for both types). Returns S(0..T), dZ(1..T) and the lanes used.
+    static func recurrence(_ kernels: CKernels?, _ f: Nonlinearity, _ cs: RecurrenceCase, tokens: Bool, bias useBias: Bool)
+        -> (states: [Double], dZ: [Double], lanes: Int) {
+        let (n, h) = (cs.n, cs.h)
+        let wT = (0..<(h * h)).map { cs.w[($0 % h) * h + $0 / h] }
+        guard let kernels else {
+            let u = cs.u.map(Double.init), bias = cs.bias.map(Double.init)
+            var states = cs.h0.map(Double.init) + (tokens ? [Double](repeating: .nan, count: cs.steps * n * h) : cs.xu.map(Double.init))
+            var input = Recurrence.Input<Double>()
+            let lanes = u.withUnsafeBufferPointer { u in
+                cs.ids.withUnsafeBufferPointer { ids in
+                    bias.withUnsafeBufferPointer { b in
+                        if tokens { input.tokens = (u.baseAddress!, ids.baseAddress!) }
+                        if useBias { input.bias = b.baseAddress! }
+                        return Recurrence.forward(f, states: &states, w: cs.w.map(Double.init), steps: cs.steps, rows: n,
+                                                  hidden: h, input: input)
+                    }
+                }
+            }
+            var grad = cs.dS.map(Double.init)
+            Recurrence.backward(f, grad: &grad, states: states, transposedW: wT.map(Double.init), steps: cs.steps, rows: n,
+                                hidden: h)
+            return (states, grad, lanes)
+        }
+        let recurrence = PackedRecurrence(kernels, f, rows: n, hidden: h)
+        var states = cs.h0 + (tokens ? [Float](repeating: .nan, count: cs.steps * n * h) : cs.xu)
+        var input = Recurrence.Input<Float>()
+        let lanes = cs.u.withUnsafeBufferPointer { u in
+            cs.ids.withUnsafeBufferPointer { ids in
+                cs.bias.withUnsafeBufferPointer { b in
+                    if tokens { input.tokens = (u.baseAddress!, ids.baseAddress!) }
+                    if useBias { input.bias = b.baseAddress! }
+                    return states.withUnsafeMutableBufferPointer {
+                        recurrence.forward(states: $0.baseAddress!, w: cs.w, steps: cs.steps, input: input)
+                    }
+                }
+            }
+        }
+        var grad = cs.dS
+        _ = recurrence.backward(grad: &grad, states: states, transposedW: wT, steps: cs.steps)
+        return (states.map(Double.init), grad.map(Double.init), lanes)
+    }
+
+    /// The recurrence steps, forward (token rows of U or a preloaded X·U, with and without b) and backward,
     /// equal the element loops; shapes below, at and past a tile and a panel, split over the lanes or not.
     @Test(arguments: paths, Nonlinearity.allCases)
     func recurrenceMatchesThePlainLoops(isa: InstructionSet, f: Nonlinearity) throws {
-        let kernels = try #require(CKernels(isa))
+        let kernels = try Self.kernels(isa)
         var splitOnce = false
         for (n, h) in [(1, 1), (1, 100), (7, 33), (12, 32), (16, 96), (13, 131)] {
             let cs = RecurrenceCase(n: n, h: h, steps: 5, seed: UInt64(n * 1000 + h))
             for (tokens, useBias) in [(true, true), (false, true), (false, false), (true, false)] {
                 let (expectedS, expectedDZ) = cs.reference(f, tokens: tokens, bias: useBias)
-                let recurrence = PackedRecurrence(kernels, f, rows: n, hidden: h)
-                var states = cs.h0 + (tokens ? [Float](repeating: .nan, count: cs.steps * n * h) : cs.xu)
-                var input = Recurrence.Input<Float>()
-                let lanes = cs.u.withUnsafeBufferPointer { u in
-                    cs.ids.withUnsafeBufferPointer { ids in
-                        cs.bias.withUnsafeBufferPointer { b in
-                            if tokens { input.tokens = (u.baseAddress!, ids.baseAddress!) }
-                            if useBias { input.bias = b.baseAddress! }
-                            return states.withUnsafeMutableBufferPointer {
-                                recurrence.forward(states: $0.baseAddress!, w: cs.w, steps: cs.steps, input: input)
-                            }
-                        }
-                    }
-                }
+                let (states, grad, lanes) = Self.recurrence(kernels, f, cs, tokens: tokens, bias: useBias)
                 splitOnce = splitOnce || lanes > 1
-                let forwardError = zip(states, expectedS).map { abs(Double($0) - $1) }.max() ?? .nan
+                let forwardError = zip(states, expectedS).map { abs($0 - $1) }.max() ?? .nan
                 #expect(forwardError < 1e-5, "\(isa) \(f) N=\(n) H=\(h) tokens \(tokens) bias \(useBias): \(forwardError)")
-                var grad = cs.dS
-                let wT = (0..<(h * h)).map { cs.w[($0 % h) * h + $0 / h] }
-                _ = recurrence.backward(grad: &grad, states: states, transposedW: wT, steps: cs.steps)
-                let backwardError = zip(grad, expectedDZ).map { abs(Double($0) - $1) }.max() ?? .nan
+                let backwardError = zip(grad, expectedDZ).map { abs($0 - $1) }.max() ?? .nan
                 #expect(backwardError < 1e-4, "\(isa) \(f) N=\(n) H=\(h) backward: \(backwardError)")
             }
         }
@@ -148,62 +208,75 @@ import Testing
         // free; tests running in parallel may hold the team, so retry until it is.
         if Lanes.shared != nil && Backend.ownsThreads {
             let cs = RecurrenceCase(n: 16, h: 96, steps: 5, seed: 7)
-            let recurrence = PackedRecurrence(kernels, f, rows: 16, hidden: 96)
             var attempts = 0
             while !splitOnce && attempts < 2000 {
-                var states = cs.h0 + cs.xu
-                let lanes = states.withUnsafeMutableBufferPointer {
-                    recurrence.forward(states: $0.baseAddress!, w: cs.w, steps: cs.steps, input: Recurrence.Input<Float>())
-                }
-                splitOnce = lanes > 1
+                splitOnce = Self.recurrence(kernels, f, cs, tokens: false, bias: false).lanes > 1
                 attempts += 1
                 if !splitOnce { usleep(1000) }
             }
-            #expect(splitOnce, "the team was never free in \(attempts) attempts, or the step is not split")
+            #expect(splitOnce, "\(isa): the team was never free in \(attempts) attempts, or the step is not split")
         }
     }
 
     @Test(arguments: paths)
     func tanhIsWithinOneAndAHalfUlps(isa: InstructionSet) throws {
-        let kernels = try #require(CKernels(isa))
+        let kernels = try Self.kernels(isa)
+        func tanh(_ x: inout [Float]) {
+            if let kernels { kernels.tanh(&x, Int64(x.count)) } else {
+                x.withUnsafeMutableBufferPointer { VectorMath.tanh($0.baseAddress!, count: $0.count) }
+            }
+        }
         let xs = VectorMathTests.points(-20, 20, count: 100_003)
         var ys = xs
-        kernels.tanh(&ys, Int64(ys.count))
+        tanh(&ys)
         let (ulps, absolute) = VectorMathTests.errors(xs, ys, Double.tanh)
         #expect(ulps <= 1.5, "\(isa): max error \(ulps) ulp")
         #expect(absolute <= 1e-7, "\(isa): max absolute error \(absolute)")
         var special: [Float] = [.infinity, -.infinity, .nan, 0, -0.0, 100, -100, .leastNonzeroMagnitude, .greatestFiniteMagnitude]
-        kernels.tanh(&special, Int64(special.count))  // 9 values: a partial vector on both paths
+        tanh(&special)  // 9 values: a partial vector on every path
         #expect(special[0] == 1 && special[1] == -1 && special[2].isNaN && special[3] == 0)
         #expect(special[4] == 0 && special[4].sign == .minus && special[5] == 1 && special[6] == -1 && special[8] == 1)
     }
 }
 
 extension KernelTests {
+    /// The generic path's Adam (the SIMD loop `Optimizer<Float>` runs on every CPU), out of place as the guard
+    /// asks of a kernel.
+    static let portableAdamOutOfPlace: FusedKernels<Float>.AdamOutOfPlace = { p, g, m, v, pOut, mOut, vOut, count, k in
+        pOut.update(from: p, count: count)
+        mOut.update(from: m, count: count)
+        vOut.update(from: v, count: count)
+        VectorMath.adam(pOut, gradient: g, first: mOut, second: vOut, count: count, l2: k.l2, beta1: k.beta1, beta2: k.beta2,
+                        eps: k.eps, decay: k.decay, stepSize: k.stepSize, rootC2: k.rootC2)
+        return UnsafeBufferPointer(start: pOut, count: count).allSatisfy(\.isFinite)
+    }
+
     /// The guard's out-of-place Adam (the kernel writes the new state into spare buffers) follows the
-    /// optimizer's own update, for a vector with a tail and one long enough to be split over the lanes; an
-    /// update that overflows leaves everything as it was.
+    /// optimizer's scalar update in Double, for a vector with a tail and one long enough to be split over the
+    /// lanes; an update that overflows leaves everything as it was.
     @Test(arguments: paths, [OptimizerKind.adam, .adamw])
     func outOfPlaceAdamFollowsTheOptimizer(isa: InstructionSet, kind: OptimizerKind) throws {
-        let kernel = FloatKernels.adamOutOfPlace(try #require(CKernels(isa)))
+        let kernel = try Self.kernels(isa).map(FloatKernels.adamOutOfPlace) ?? Self.portableAdamOutOfPlace
         for count in [37, 70_001] {
             var g = SeededGenerator(seed: UInt64(count))
             let start = (0..<count).map { _ in Float(g.nextUnit() * 2 - 1) }
-            var reference = Optimizer<Float>(kind: kind, parameterCount: count)
+            var reference = Optimizer<Double>(kind: kind, parameterCount: count)  // the scalar loop: no fused kernel
             reference.weightDecay = 0.1
-            var fused = reference
+            var fused = Optimizer<Float>(kind: kind, parameterCount: count)
+            fused.weightDecay = 0.1
             var guardian = UpdateGuard<Float>()
-            var expected = start, values = start
+            var expected = start.map(Double.init), values = start
             for _ in 0..<3 {
                 let gradient = (0..<count).map { _ in Float(g.nextUnit() * 4 - 2) }
-                reference.update(&expected, gradient: gradient, lr: 0.01)
+                reference.update(&expected, gradient: gradient.map(Double.init), lr: 0.01)
                 #expect(guardian.adamOutOfPlace(kernel, &fused, &values, gradient: gradient, lr: 0.01))
             }
             #expect(fused.step == 3)
-            let worst = zip(values, expected).map { abs($0 - $1) }.max() ?? .nan
-            #expect(worst < 1e-6, "\(isa) \(kind) \(count): \(worst)")  // a few ulp of 1; a wrong rule moves ~1e-3
-            #expect(zip(fused.first, reference.first).allSatisfy { abs($0 - $1) < 1e-6 })
-            #expect(zip(fused.second, reference.second).allSatisfy { abs($0 - $1) < 1e-6 })
+            // Float rounding of values near 1 and moments up to 4: a few ulp; a wrong rule moves ~1e-3.
+            func worst(_ a: [Float], _ b: [Double]) -> Double { zip(a, b).map { abs(Double($0) - $1) }.max() ?? .nan }
+            #expect(worst(values, expected) < 1e-6, "\(isa) \(kind) \(count): \(worst(values, expected))")
+            #expect(worst(fused.first, reference.first) < 1e-6, "\(isa) \(kind) \(count) m")
+            #expect(worst(fused.second, reference.second) < 4e-6, "\(isa) \(kind) \(count) v")
             var huge = [Float](repeating: 0, count: count)
             huge[count - 1] = 1  // the last element, in the tail for 37
             values[count - 1] = 3e38

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Elman
 
@@ -33,6 +34,120 @@ import Testing
                 }
             }
         }
+    }
+
+    /// Near-equal blocks: each boundary is the exact one, i·extent/parts, rounded to the nearest multiple of
+    /// `align` (and floored to an integer first), so it is off by at most align/2 + 1 and each block's size
+    /// by at most align + 1 from extent/parts. A split that gives one lane the remainder, or two lanes a
+    /// third each and the last a half, is off by far more.
+    @Test func laneRangesAreNearEqual() {
+        for extent in [16, 100, 256, 1000, 4099, 65_536, 100_003] {
+            for parts in 1...7 {
+                for align in [1, 16] where extent >= parts * align {
+                    let exact = Double(extent) / Double(parts)
+                    let sizes = (0..<parts).map { laneRange($0, of: parts, extent: extent, align: align).count }
+                    let worst = sizes.map { abs(Double($0) - exact) }.max() ?? 0
+                    #expect(worst <= Double(align + 1), "extent \(extent) parts \(parts) align \(align): \(sizes)")
+                    if align == 1 { #expect(sizes.max()! - sizes.min()! <= 1, "extent \(extent) parts \(parts): \(sizes)") }
+                }
+            }
+        }
+    }
+
+    /// The blocks `LaneSplit.sum` hands out, with the thread that ran each: (range, thread) in call order.
+    static func blocks(count: Int, align: Int) -> (total: Double, blocks: [(range: Range<Int>, thread: pthread_t)]) {
+        let seen = Mutex<[(range: Range<Int>, thread: pthread_t)]>([])
+        let total = LaneSplit.sum(count: count, align: align) { r in
+            seen.withLock { $0.append((r, pthread_self())) }
+            return Double(r.count)
+        }
+        return (total, seen.withLock { $0 })
+    }
+
+    /// Every index of a split is handed to exactly one lane, once, in one near-equal block a lane; below the
+    /// threshold the whole range is one call.
+    @Test(.enabled(if: haveLanes)) func aSplitRunsEveryIndexExactlyOnce() throws {
+        let lanes = try #require(Lanes.shared)
+        let small = LaneSplit.minimumElementWork - 1
+        let (smallTotal, smallBlocks) = Self.blocks(count: small, align: 1)
+        #expect(smallTotal == Double(small) && smallBlocks.map(\.range) == [0..<small])
+        for count in [LaneSplit.minimumElementWork, 3 * LaneSplit.minimumElementWork + 17] {
+            for align in [1, 16] {
+                var (total, blocks) = Self.blocks(count: count, align: align)
+                for _ in 0..<5000 where Set(blocks.map { "\($0.thread)" }).count < lanes.count {
+                    usleep(1000)  // another suite held the lanes: the blocks ran one after another; try again
+                    (total, blocks) = Self.blocks(count: count, align: align)
+                }
+                #expect(Set(blocks.map { "\($0.thread)" }).count == lanes.count, "the lanes were never free")
+                #expect(total == Double(count), "count \(count) align \(align)")
+                var times = [Int](repeating: 0, count: count)
+                for b in blocks { for i in b.range { times[i] += 1 } }
+                #expect(times.allSatisfy { $0 == 1 }, "count \(count) align \(align): \(blocks.map(\.range))")
+                let sizes = blocks.map(\.range.count)
+                #expect(sizes.count == lanes.count && sizes.max()! - sizes.min()! <= 2 * align + 1, "\(sizes)")
+                #expect(blocks.allSatisfy { $0.range.lowerBound % align == 0 })
+            }
+        }
+    }
+
+    /// A split reduction equals the serial one: exactly, on values whose sums are exact (so a block lost or
+    /// run twice shows), and bit for bit, on random values, the sum of the lane blocks in lane order, whether
+    /// the lanes were free or busy.
+    @Test func aSplitReductionEqualsTheSerialOne() {
+        let count = 5 * LaneSplit.minimumElementWork + 3
+        let integral = (0..<count).map { Double($0 % 1000) }
+        var g = SeededGenerator(seed: 21)
+        let random = (0..<count).map { _ in g.nextUnit() * 2 - 1 }
+        func split(_ x: [Double]) -> Double {
+            x.withUnsafeBufferPointer { x in LaneSplit.sum(count: count) { r in r.reduce(0) { $0 + x[$1] } } }
+        }
+        #expect(split(integral) == integral.reduce(0, +))
+        let parts = Lanes.shared?.count ?? 1
+        let laneOrder = (0..<parts).map { laneRange($0, of: parts, extent: count, align: 1).reduce(0) { $0 + random[$1] } }
+            .reduce(0, +)
+        #expect(split(random) == laneOrder)
+        if Lanes.shared != nil {
+            var busy: Double?
+            #expect(Self.onLanes { lane in if lane == 0 { busy = split(random) } })  // lanes held: blocks in turn
+            #expect(busy == laneOrder)
+        }
+    }
+
+    /// Re-entrant use: a lane that splits work of its own while the team runs (a product inside a split
+    /// product, a reduction in a lane) gets it done on its own thread, every index once, every result right.
+    @Test(.enabled(if: haveLanes)) func nestedSplitsRunSeriallyAndCompletely() throws {
+        let lanes = try #require(Lanes.shared)
+        let p = lanes.count, count = 2 * LaneSplit.minimumElementWork + 5
+        let values = (0..<count).map { Double($0 % 7) }
+        let expected = values.reduce(0, +)
+        var sums = [Double](repeating: .nan, count: p)
+        var innerLanes = [[Int]](repeating: [], count: p)
+        var onOwnThread = [Bool](repeating: false, count: p)
+        sums.withUnsafeMutableBufferPointer { sums in
+            innerLanes.withUnsafeMutableBufferPointer { innerLanes in
+                onOwnThread.withUnsafeMutableBufferPointer { onOwnThread in
+                    #expect(Self.onLanes { lane in
+                        let me = pthread_self()
+                        var mine = true
+                        sums[lane] = values.withUnsafeBufferPointer { x in
+                            LaneSplit.sum(count: count) { r in
+                                mine = mine && pthread_equal(pthread_self(), me) != 0
+                                return r.reduce(0) { $0 + x[$1] }
+                            }
+                        }
+                        var inner: [Int] = []
+                        lanes.each { inner.append($0) }  // busy: every inner lane, in turn, on this thread
+                        innerLanes[lane] = inner
+                        onOwnThread[lane] = mine
+                    })
+                }
+            }
+        }
+        #expect(sums.allSatisfy { $0 == expected }, "\(sums) vs \(expected)")
+        #expect(innerLanes.allSatisfy { $0 == Array(0..<p) }, "\(innerLanes)")
+        #expect(onOwnThread.allSatisfy { $0 })
+        // And the team is free again afterwards: a nested call left nothing held.
+        #expect(Self.onLanes { _ in })
     }
 
     /// One thread (one core, or ELMAN_THREADS=1): there are no lanes, and the tests that need them are skipped.

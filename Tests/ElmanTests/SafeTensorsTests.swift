@@ -24,16 +24,87 @@ import Testing
         #expect(file.tensors["b"]?.shape == [] && file.tensors["b"]?.doubles() == [-7])
     }
 
-    @Test func roundTripsThroughBytes() throws {
-        var file = SafeTensorsFile(metadata: ["k": #"{"json": "in a string"}"#])
+    static func le<I: FixedWidthInteger>(_ values: [I]) -> [UInt8] {
+        values.flatMap { v in withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+    }
+
+    /// The bytes Python's safetensors writes and reads: u64 little-endian header length, a JSON header with the
+    /// keys sorted (metadata first), padded with spaces to a multiple of 8, then the tensors in name order,
+    /// each at the offsets its entry gives, little-endian.
+    @Test func writesTheExactBytesOfTheFormat() throws {
+        var file = SafeTensorsFile(metadata: ["k": "v"])
         file.tensors["w"] = try SafeTensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6.25] as [Double])
         file.tensors["f"] = try SafeTensor(shape: [1], values: [Float(0.1)])
         file.tensors["i"] = try SafeTensor(shape: [2], int64s: [3, -4])
+        let json = #"{"__metadata__":{"k":"v"},"f":{"data_offsets":[0,4],"dtype":"F32","shape":[1]},"#
+            + #""i":{"data_offsets":[4,20],"dtype":"I64","shape":[2]},"#
+            + #""w":{"data_offsets":[20,68],"dtype":"F64","shape":[2,3]}}"#
+        let padded = Array(json.utf8) + [UInt8](repeating: 0x20, count: (8 - json.utf8.count % 8) % 8)
+        let data = Self.le([Float(0.1).bitPattern]) + Self.le([Int64(3), -4])
+            + Self.le([1, 2, 3, 4, 5, 6.25].map(\.bitPattern))
+        let expected = Self.le([UInt64(padded.count)]) + padded + data
         let bytes = file.serialized()
-        let headerLength = Int(bytes[0]) | Int(bytes[1]) << 8
-        #expect((8 + headerLength) % 8 == 0)
+        #expect(bytes == expected, "\(String(decoding: bytes.prefix(8 + padded.count), as: UTF8.self))")
         let back = try SafeTensorsFile.parse(bytes, name: "mem")
         #expect(back.tensors == file.tensors && back.metadata == file.metadata)
+    }
+
+    /// Every dtype keeps its name, shape, bytes and values through a file on disk.
+    @Test func everyDtypeRoundTripsThroughAFile() throws {
+        let tensors: [String: (SafeTensor, [Double])] = [
+            "f32": (try SafeTensor(dtype: .f32, shape: [3], bytes: Self.le([Float(1.5), -0.0, .greatestFiniteMagnitude].map(\.bitPattern))),
+                    [1.5, 0, Double(Float.greatestFiniteMagnitude)]),
+            "f64": (try SafeTensor(dtype: .f64, shape: [1, 2], bytes: Self.le([1e300, -2.5].map(\.bitPattern))), [1e300, -2.5]),
+            "i64": (try SafeTensor(dtype: .i64, shape: [2], bytes: Self.le([Int64(1) << 40, -7])), [Double(1 << 40), -7]),
+            "i32": (try SafeTensor(dtype: .i32, shape: [2, 1], bytes: Self.le([Int32.min, 9])), [Double(Int32.min), 9]),
+            "u8": (try SafeTensor(dtype: .u8, shape: [3], bytes: [0, 200, 255]), [0, 200, 255]),
+            "bool": (try SafeTensor(dtype: .bool, shape: [2], bytes: [1, 0]), [1, 0]),
+            "scalar": (try SafeTensor(dtype: .f32, shape: [], bytes: Self.le([Float(-3).bitPattern])), [-3]),
+            "empty": (try SafeTensor(dtype: .f64, shape: [0, 4], bytes: []), []),
+        ]
+        #expect(Set(tensors.values.map(\.0.dtype)) == Set(DType.allCases))
+        var file = SafeTensorsFile(metadata: ["format": "pt", "note": "ünïcode \"quoted\""])
+        for (name, (t, _)) in tensors { file.tensors[name] = t }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("elman-st-\(getpid()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try file.write(to: path)
+        let back = try SafeTensorsFile.read(path)
+        #expect(back.metadata == file.metadata)
+        #expect(Set(back.tensors.keys) == Set(tensors.keys))
+        for (name, (t, values)) in tensors {
+            let r = try #require(back.tensors[name])
+            #expect(r.dtype == t.dtype && r.shape == t.shape && r.bytes == t.bytes, "\(name)")
+            #expect(r.doubles() == values, "\(name): \(r.doubles())")
+        }
+    }
+
+    /// A file cut short anywhere (in the length, the header or the data, by one byte or more) is refused with
+    /// its path and what is wrong, never read with a tensor missing or short.
+    @Test func refusesATruncatedFile() throws {
+        var file = SafeTensorsFile(metadata: ["k": "v"])
+        file.tensors["a"] = try SafeTensor(shape: [4], values: [Float(1), 2, 3, 4])
+        file.tensors["b"] = try SafeTensor(shape: [2], int64s: [5, 6])
+        let bytes = file.serialized()
+        let headerEnd = 8 + Int(bytes[0]) + Int(bytes[1]) << 8
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("elman-cut-\(getpid()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let cuts: [(length: Int, message: String)] = [
+            (0, "0 bytes, shorter than the 8-byte header length"), (7, "7 bytes, shorter than the 8-byte header length"),
+            (8, "header length \(headerEnd - 8) exceeds the 0 bytes after it"),
+            (headerEnd - 1, "header length \(headerEnd - 8) exceeds the \(headerEnd - 9) bytes after it"),
+            (headerEnd, "holds more elements than the file has bytes"),
+            (headerEnd + 17, "are outside the 17 data bytes"),  // a whole, b cut
+            (bytes.count - 1, "tensor 'b' data_offsets [16, 32] are outside the 31 data bytes"),
+        ]
+        for (length, message) in cuts {
+            try FileIO.writeAtomically(Array(bytes.prefix(length)), to: path)
+            let error = #expect(throws: ElmanError.self, "cut at \(length)") { try SafeTensorsFile.read(path) }
+            #expect(error?.message.hasPrefix("\(path): not a valid safetensors file: ") == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains(message) == true, "cut at \(length): \(error?.message ?? "")")
+        }
+        try FileIO.writeAtomically(bytes, to: path)
+        let whole = try SafeTensorsFile.read(path)
+        #expect(whole.tensors == file.tensors && whole.metadata == file.metadata)
     }
 
     @Test(arguments: [
@@ -195,24 +266,5 @@ import Testing
         file.metadata["labels"] = ModelSchema.json(["no", "yes"])
         let error = #expect(throws: ElmanError.self) { try TrainedModel(file: file, name: "c") }
         #expect(error?.message.contains("2 labels but a softmax head with 3 outputs") == true)
-    }
-}
-
-@Suite struct LinePlotTests {
-    @Test func drawsAnyFiniteValueAndSkipsWhatALogAxisCannotShow() {
-        let huge = LinePlot.svg(title: "t", series: [.init(name: "a", color: "#000", points: [(0, 1e300), (1, -1e300), (2, .nan)])])
-        #expect(huge.hasPrefix("<svg") && huge.hasSuffix("</svg>\n"))
-        let log = LinePlot.svg([.init(title: "t", xLabel: "x", yLabel: "y", logY: true,
-                                      series: [.init(name: "a", color: "#000", points: [(0, 1), (1, 0), (2, 1e-6)])])])
-        #expect(log.contains(">1e0<") && log.contains(">1e-6<"))
-        #expect(log.components(separatedBy: "<polyline").count == 2)  // one line, of the two positive points
-        let points = log.components(separatedBy: "points=\"")[1].prefix { $0 != "\"" }
-        #expect(points.split(separator: " ").count == 2)
-    }
-
-    @Test func ticksAreRound() {
-        #expect(LinePlot.ticks(0, 2_000_000, decades: false) == [0, 500_000, 1_000_000, 1_500_000, 2_000_000])
-        #expect(LinePlot.ticks(-12, 0, decades: true) == [-12, -10, -8, -6, -4, -2, 0])
-        #expect(LinePlot.short(20) == "20" && LinePlot.short(1.5e6) == "1.5M" && LinePlot.short(0.25) == "0.25")
     }
 }

@@ -70,11 +70,34 @@ import Testing
         #expect(before > 1.7 && after < 0.75, "before \(before), after \(after)")  // ln 7 ≈ 1.95 at chance
     }
 
-    @Test func resumeRejectsAModelOnlyFile() throws {
+    /// Each way a file falls short of a checkpoint is refused with the file's name and what it lacks; the
+    /// intact checkpoint, on the same task, resumes.
+    @Test func resumeRefusesWhatIsNotACompleteCheckpoint() throws {
         let trainer = try Self.reberTrainer()
-        #expect(throws: ElmanError.self) {
-            try Trainer(resuming: trainer.modelFile(), task: LanguageModelTask(vocabulary: trainer.vocabulary, train: [0, 1, 2], validation: []), name: "model.safetensors")
+        for _ in 0..<3 { try trainer.trainStep() }
+        let task = try Self.reberTask()
+        func refusal(_ file: SafeTensorsFile) -> String {
+            let error = #expect(throws: ElmanError.self) { try Trainer(resuming: file, task: task, name: "f.safetensors") }
+            return error?.message ?? "resumed"
         }
+        let prefix = "f.safetensors: cannot resume: "
+        #expect(refusal(trainer.modelFile()) == prefix
+            + "no training state in its metadata (model.safetensors holds the model only; resume from last.safetensors)")
+        var noOptions = trainer.checkpoint()
+        noOptions.metadata["training"] = nil
+        #expect(refusal(noOptions) == prefix + "no training options in its metadata (is it a last.safetensors checkpoint?)")
+        var otherSize = trainer.checkpoint()
+        var options = trainer.options
+        options.hidden += 1
+        otherSize.metadata["training"] = ModelSchema.json(options)
+        #expect(refusal(otherSize) == prefix + "its model config does not match its training options")
+        for (name, tensor) in [("optim.second", nil), ("optim.first", try SafeTensor(shape: [1], values: [Float(0)]))] {
+            var noMoments = trainer.checkpoint()
+            noMoments.tensors[name] = tensor
+            #expect(refusal(noMoments) == prefix + "optimizer state missing or of the wrong size", "\(name)")
+        }
+        let resumed = try Trainer(resuming: trainer.checkpoint(), task: task, name: "f.safetensors")
+        #expect(resumed.step == 3 && resumed.params.values == trainer.params.values)
     }
 
     @Test func reberGrammarAcceptsItsOwnStringsAndRejectsOthers() {
@@ -106,7 +129,10 @@ import Testing
         _ = s.next()
         let c = s.next()
         #expect(c.restarted && c.inputs[0] == 0)
-        #expect(throws: ElmanError.self) { try TokenStreams(tokens: [1, 2, 3], size: 2, steps: 4) }
+        let error = #expect(throws: ElmanError.self) { try TokenStreams(tokens: [1, 2, 3], size: 2, steps: 4) }
+        #expect(error?.message == "the text has 3 tokens; 2 streams of 4 steps need at least 9 (lower batch or seq)")
+        #expect(error?.parameters == ["batch", "seq"])
+        #expect(throws: Never.self) { try TokenStreams(tokens: (0..<9).map(Int32.init), size: 2, steps: 4) }  // exactly 9
     }
 
     @Test func adamMatchesItsClosedFormOnTheFirstStep() {

@@ -109,16 +109,83 @@ import Testing
         #expect(throws: ElmanError.self) { try MetricsLog.read(path) }
     }
 
-    /// TFRecord framing: CRC-32C's check value, and a record parsed back by its lengths and checksums.
+    /// CRC-32C bit by bit (reflected polynomial 0x82F63B78), written apart from the table-driven one under test.
+    static func bitwiseCRC32C<S: Sequence<UInt8>>(_ bytes: S) -> UInt32 {
+        var c: UInt32 = 0xffff_ffff
+        for b in bytes {
+            c ^= UInt32(b)
+            for _ in 0..<8 { c = (c >> 1) ^ (c & 1 == 0 ? 0 : 0x82f6_3b78) }
+        }
+        return ~c
+    }
+
+    /// TFRecord's mask (tensorflow/core/lib/hash/crc32c.h): rotate right by 15 bits, add 0xa282ead8.
+    static func masked(_ crc: UInt32) -> UInt32 { (crc >> 15 | crc << 17) &+ 0xa282_ead8 }
+
+    /// The records of a TFRecord stream, each checked as TensorFlow's reader checks it (length, masked CRC-32C
+    /// of the length, data, masked CRC-32C of the data); `bad` is the offset of the first record that fails.
+    static func records(_ bytes: [UInt8]) -> (records: [[UInt8]], bad: Int?) {
+        func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(bytes[at + $1]) << (8 * $1) } }
+        func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * $1) } }
+        var out: [[UInt8]] = [], at = 0
+        while at < bytes.count {
+            guard bytes.count - at >= 12, masked(bitwiseCRC32C(bytes[at..<(at + 8)])) == u32(at + 8) else { return (out, at) }
+            let length = u64(at)
+            guard length <= UInt64(bytes.count - at - 16) else { return (out, at) }
+            let data = Array(bytes[(at + 12)..<(at + 12 + Int(length))])
+            guard masked(bitwiseCRC32C(data)) == u32(at + 12 + data.count) else { return (out, at) }
+            out.append(data)
+            at += 16 + data.count
+        }
+        return (out, nil)
+    }
+
+    /// CRC-32C against published check values (the CRC catalogue's "123456789"; RFC 3720 B.4's 32-byte
+    /// vectors) and a bitwise CRC; the masked CRC against TensorFlow's mask; then an event file read back
+    /// record by record: its CRCs hold, its events hold the step, tags and values, and a file with any one
+    /// byte changed fails the check.
     @Test func tensorBoardRecordsAreFramedWithMaskedCRC32C() throws {
         #expect(TensorBoardEvents.crc32c(Array("123456789".utf8)) == 0xe306_9283)
+        #expect(TensorBoardEvents.crc32c([UInt8](repeating: 0, count: 32)) == 0x8a91_36aa)
+        #expect(TensorBoardEvents.crc32c([UInt8](repeating: 0xff, count: 32)) == 0x62a8_ab43)
+        #expect(TensorBoardEvents.crc32c((0..<32).map(UInt8.init)) == 0x46dd_794e)
+        #expect(TensorBoardEvents.crc32c((0..<32).reversed().map(UInt8.init)) == 0x113f_db5c)
+        #expect(TensorBoardEvents.crc32c([]) == 0)
+        var g = SeededGenerator(seed: 8)
+        for length in [1, 3, 7, 8, 63, 300] {
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+            #expect(TensorBoardEvents.crc32c(bytes) == Self.bitwiseCRC32C(bytes), "length \(length)")
+            #expect(TensorBoardEvents.maskedCRC(bytes) == Self.masked(Self.bitwiseCRC32C(bytes)), "length \(length)")
+        }
         let record = TensorBoardEvents.record([1, 2, 3])
-        #expect(record.count == 8 + 4 + 3 + 4)
-        #expect(Array(record[0..<8]) == [3, 0, 0, 0, 0, 0, 0, 0])
-        let lengthCRC = record[8..<12].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
-        #expect(lengthCRC == TensorBoardEvents.maskedCRC(Array(record[0..<8])))
-        #expect(lengthCRC != TensorBoardEvents.crc32c(Array(record[0..<8])))
+        #expect(record == [3, 0, 0, 0, 0, 0, 0, 0] + Self.le(Self.masked(0x576c_35e3)) + [1, 2, 3]
+            + Self.le(Self.masked(Self.bitwiseCRC32C([1, 2, 3]))))
+        #expect(Self.bitwiseCRC32C([3, 0, 0, 0, 0, 0, 0, 0]) == 0x576c_35e3)
+
+        let directory = try Self.directory("events")
+        try FileIO.createDirectory(directory)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let events = try TensorBoardEvents(directory: directory, wallTime: 1_700_000_000.5)
+        try events.add([(tag: "loss", value: 2.5), (tag: "lr", value: 0.25)], step: 300, wallTime: 1_700_000_001)
+        let bytes = try FileIO.read(events.path)
+        let (read, bad) = Self.records(bytes)
+        #expect(bad == nil && read.count == 2)
+        // Event { wall_time = 1 (fixed64), file_version = 3 (string) }, then { wall_time, step = 2 (varint),
+        // summary = 5 { value = 1 { tag = 1, simple_value = 2 (fixed32) } … } }.
+        #expect(read.first == [0x09] + Self.le(Double(1_700_000_000.5).bitPattern) + [0x1a, 13] + Array("brain.Event:2".utf8))
+        let loss: [UInt8] = [0x0a, 4] + Array("loss".utf8) + [0x15] + Self.le(Float(2.5).bitPattern)
+        let lr: [UInt8] = [0x0a, 2] + Array("lr".utf8) + [0x15] + Self.le(Float(0.25).bitPattern)
+        let summary: [UInt8] = [0x0a, UInt8(loss.count)] + loss + [0x0a, UInt8(lr.count)] + lr
+        #expect(read.last == [0x09] + Self.le(Double(1_700_000_001).bitPattern) + [0x10, 0xac, 0x02]  // 300 as a varint
+            + [0x2a, UInt8(summary.count)] + summary)
+        for i in bytes.indices {
+            var corrupted = bytes
+            corrupted[i] ^= 0x04
+            #expect(Self.records(corrupted).bad != nil, "byte \(i) changed, not detected")
+        }
     }
+
+    static func le<I: FixedWidthInteger>(_ x: I) -> [UInt8] { withUnsafeBytes(of: x.littleEndian) { Array($0) } }
 }
 
 @Suite struct OptionErrorTests {

@@ -14,6 +14,11 @@ extension Collective {
     /// This process's part of N items split into `size` contiguous parts (equal when K divides N).
     package func part(of count: Int) -> Range<Int> { laneRange(rank, of: size, extent: count, align: 1) }
 
+    /// Every process's `values` combined element by element, in place.
+    package func allreduce(_ values: inout [Float], _ operation: MPI.Operation) {
+        values.withUnsafeMutableBufferPointer { allreduce($0, operation) }
+    }
+
     /// Sums `values` over the processes.
     package func sum(_ values: [Double]) -> [Double] {
         var out = values

@@ -84,20 +84,9 @@ final class Stepper {
         return sampler.draw(logits, weights: &weights, using: &g)
     }
 
-    /// softmax(G), or σ(G) for the sigmoid head's one output, of the last symbol.
+    /// The head's outputs of the last symbol (``Head/outputs(of:into:)``): softmax(G), σ(G) or G.
     func probabilities(head: Head) -> [Float] {
-        switch head {
-        case .sigmoid:
-            let g = Double(logits[0])
-            probabilitiesBuffer[0] = Float(g >= 0 ? 1 / (1 + Double.exp(-g)) : Double.exp(g) / (1 + Double.exp(g)))
-        case .linear:
-            for k in 0..<c { probabilitiesBuffer[k] = logits[k] }
-        case .softmax:
-            let m = Double(logits.max() ?? 0)
-            var total = 0.0
-            for k in 0..<c { total += Double.exp(Double(logits[k]) - m) }
-            for k in 0..<c { probabilitiesBuffer[k] = Float(Double.exp(Double(logits[k]) - m) / total) }
-        }
+        head.outputs(of: logits, into: &probabilitiesBuffer)
         return probabilitiesBuffer
     }
 }

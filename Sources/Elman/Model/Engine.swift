@@ -64,12 +64,7 @@ public final class Engine<T: ElmanFloat> {
     /// for sampling and prediction.
     public func logits(_ params: Parameters<T>, inputs: Batch<T>.Inputs, steps: Int, size: Int,
                        initialState: [T]? = nil, lengths: [Int]? = nil) throws -> (logits: [T], finalState: [T]) {
-        let targets: Batch<T>.Targets
-        switch config.head {
-        case .softmax: targets = .classes([Int32](repeating: 0, count: steps * size))
-        case .sigmoid: targets = .binary([T](repeating: 0, count: steps * size))
-        case .linear: targets = .values([T](repeating: 0, count: steps * size * config.outputSize))
-        }
+        let targets: Batch<T>.Targets = config.head.placeholderTargets(cells: steps * size, outputs: config.outputSize)
         let mask = lengths.map { lengths in
             (0..<(steps * size)).map { i in i / size < lengths[i % size] ? T(1) : 0 }
         }

@@ -139,10 +139,6 @@ public struct Parameters<T: ElmanFloat>: Equatable, Sendable {
 extension Parameters {
     /// ‖·‖₂ of each tensor, in layout order, under its short name (U_l0, W_l0, bi_l0, b_l0, V, c).
     public func tensorNorms() -> [(name: String, norm: Double)] {
-        values.withUnsafeBufferPointer { all in
-            layout.entries.map { e in
-                (e.id.shortName, euclideanNorm(UnsafeBufferPointer(rebasing: all[e.offset..<(e.offset + e.count)])))
-            }
-        }
+        layout.entries.map { e in (e.id.shortName, euclideanNorm(values[e.offset..<(e.offset + e.count)])) }
     }
 }

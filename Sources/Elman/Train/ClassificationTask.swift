@@ -140,7 +140,7 @@ public struct ClassificationTask: TrainingTask {
         ModelSchema.set(.data, ModelSchema.json(Position(cursor: cursor)), in: &file)
         file.tensors[CheckpointTensor.order] = SafeTensor(sized: [order.count], int64s: order.map(Int64.init))
         file.tensors[CheckpointTensor.shuffler] = SafeTensor(sized: [shuffler.state.count],
-                                                    int64s: shuffler.state.map { Int64(bitPattern: $0) })
+                                                             int64s: shuffler.state.map { Int64(bitPattern: $0) })
     }
 
     public mutating func restore(from file: SafeTensorsFile, name: String) throws {

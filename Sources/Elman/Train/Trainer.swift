@@ -160,7 +160,7 @@ public final class Trainer<Task: TrainingTask> {
         let config = params.config, part = collective.part(of: batch.size)
         let local = try engine.gradient(params, batch.columns(part, config: config), reduction: .sum, into: &gradient)
         let signal = localStop(), start = monotonicSeconds()
-        gradient.values.withUnsafeMutableBufferPointer { collective.allreduce($0, .sum) }  // P
+        collective.allreduce(&gradient.values, .sum)  // P
         let totals = collective.sum([local.loss, local.weight, signal == SIGINT ? 1 : 0, signal == SIGTERM ? 1 : 0])
         allreduceSeconds += monotonicSeconds() - start
         agreedStop = totals[2] > 0 ? SIGINT : totals[3] > 0 ? SIGTERM : nil  // Ctrl-C reaches every process, and mpirun adds SIGTERM
@@ -185,7 +185,7 @@ public final class Trainer<Task: TrainingTask> {
     /// before each checkpoint); nothing to do when the last step was rejected or the task carries no state.
     package func gatherCarriedState() {
         guard let collective, collective.size > 1, var state = carriedPart else { return }
-        state.withUnsafeMutableBufferPointer { collective.allreduce($0, .sum) }
+        collective.allreduce(&state, .sum)
         task.finishStep(finalState: state)
     }
 
