@@ -51,7 +51,10 @@ struct GraphBuilder {
         t.dims = dims.map(Int64.init)
         t.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
         var raw = Data(capacity: values.count * 4)
-        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw.append(contentsOf: $0) } }
+        for v in values {
+            let bits = v.bitPattern
+            raw.append(contentsOf: [UInt8(bits & 0xFF), UInt8(bits >> 8 & 0xFF), UInt8(bits >> 16 & 0xFF), UInt8(bits >> 24)])
+        }
         t.rawData = raw
         graph.initializer.append(t)
         return t.name
