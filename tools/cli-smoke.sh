@@ -66,6 +66,13 @@ check "a complete run's history is untouched by a resume" cmp -s "$tmp/cls/metri
 check "format elman/N" grep -aEq '"format":"elman\\?/[0-9]+"' "$tmp/cls/model.safetensors"
 fixture="$(dirname "$0")/../Tests/ElmanTests/Fixtures/lm-elman1.safetensors"
 check "elman/1 fixture samples" "$elman" sample "$fixture" --length 20
+check "sample --temperature 0 is greedy: any seed, the same text" [ "$("$elman" sample "$fixture" --prime B --length 40 --temperature 0 --seed 1)" = "$("$elman" sample "$fixture" --prime B --length 40 --temperature 0 --seed 2)" ]
+# ONNX export (tools/check_onnx.py runs the files in onnxruntime): the fixture exports, errors are one line.
+check "export the elman/1 fixture" "$elman" export "$fixture" --onnx "$tmp/lm.onnx"
+expect_error "export a corrupt model" "short.safetensors: not a valid safetensors file" \
+    "$elman" export "$tmp/short.safetensors" --onnx "$tmp/x.onnx"
+expect_error "export into a missing directory" "the directory '$tmp/no' does not exist" "$elman" export "$fixture" --onnx "$tmp/no/x.onnx"
+check "a failed export leaves no file" [ ! -e "$tmp/x.onnx" ]
 mkdir -p "$tmp/future"
 for f in model last; do
     perl -pe 's{"format":"elman(\\?)/[0-9]+"}{"format":"elman$1/9"}' "$tmp/cls/$f.safetensors" >"$tmp/future/$f.safetensors"

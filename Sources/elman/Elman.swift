@@ -7,7 +7,7 @@ struct ElmanCommand: ParsableCommand {
         commandName: "elman",
         abstract: "Vanilla (Elman) recurrent networks trained with exact backpropagation through time.",
         version: "elman 0.5.0",
-        subcommands: [TrainCommand.self, PredictCommand.self, ForecastCommand.self, SampleCommand.self, EvalCommand.self, DiagnoseCommand.self, BenchCommand.self, GradCheckCommand.self, GradCommand.self]
+        subcommands: [TrainCommand.self, PredictCommand.self, ForecastCommand.self, SampleCommand.self, EvalCommand.self, DiagnoseCommand.self, BenchCommand.self, GradCheckCommand.self, GradCommand.self, ExportCommand.self]
     )
 
     /// Refuses an `ELMAN_BLAS`, `ELMAN_ISA` or `ELMAN_THREADING` it cannot follow before any command runs, and

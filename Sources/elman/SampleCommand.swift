@@ -8,7 +8,7 @@ struct SampleCommand: ParsableCommand {
 
     @Argument(help: "Model file written by elman train.") var model: String
     @Option(help: "Tokens to generate.") var length: Int = 500
-    @Option(help: "Softmax temperature.") var temperature: Double = 1
+    @Option(help: "Softmax temperature; 0 is greedy: the most likely token at each step.") var temperature: Double = 1
     @Option(help: "Sample only from the k most likely tokens (0: all).") var topK: Int = 0
     @Option(help: "Text fed to the model first.") var prime: String?
     @Option(help: "Random seed; the same seed gives the same text.") var seed: UInt64 = 1
@@ -17,7 +17,7 @@ struct SampleCommand: ParsableCommand {
     func run() throws {
         guard (0...100_000_000).contains(length) else { throw ElmanError("--length is \(length); expected 0 … 100000000 tokens") }
         guard topK >= 0 else { throw ElmanError("--top-k is \(topK); expected ≥ 0") }
-        guard temperature > 0, temperature.isFinite else { throw ElmanError("--temperature is \(temperature); expected a positive number") }
+        guard temperature >= 0, temperature.isFinite else { throw ElmanError("--temperature is \(temperature); expected ≥ 0 (0: greedy)") }
         let trained = try TrainedModel.load(model)
         if trained.isClassifier {
             throw ElmanError("\(model): a sequence classifier; sample needs a language model (score it with elman eval)")

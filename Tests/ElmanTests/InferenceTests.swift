@@ -50,6 +50,21 @@ import Testing
         #expect(zip(rest, p).allSatisfy { abs($0 - $1) <= 1e-5 })
     }
 
+    /// Temperature 0 takes the most likely symbol at each step, whatever the seed: each generated symbol is the
+    /// argmax of `predict` on everything before it.
+    @Test func temperatureZeroIsGreedy() throws {
+        let model = try Self.languageModel(layers: 1)
+        let text = try model.generate(prime: "BT", length: 40, temperature: 0, topK: 0, seed: 7)
+        #expect(try model.generate(prime: "BT", length: 40, temperature: 0, topK: 3, seed: 8) == text)
+        var state = model.initialState()
+        var p = try model.predict("BT", state: &state)
+        for (i, ch) in text.enumerated() {
+            let best = p.indices.max { p[$0] < p[$1] || (p[$0] == p[$1] && $0 > $1) } ?? -1
+            #expect(model.vocabulary.symbols[best] == String(ch), "symbol \(i) of \(text)")
+            p = try model.predict(String(ch), state: &state)
+        }
+    }
+
     @Test func generationIsReproducibleAndFollowsTheSeed() throws {
         let model = try Self.languageModel(layers: 1)
         let a = try model.generate(prime: "BT", length: 200, temperature: 0.8, topK: 0, seed: 7)
@@ -104,7 +119,7 @@ import Testing
         #expect(try model.predict("Bq", state: &state) == model.predict("B€", state: &other))  // both unseen: <unk>
         #expect(throws: ElmanError.self) { try model.predict("", state: &state) }
         #expect(throws: ElmanError.self) { try model.classify("BT") }
-        #expect(throws: ElmanError.self) { try model.generate(prime: "B", length: 5, temperature: 0, topK: 0, seed: 1) }
+        #expect(throws: ElmanError.self) { try model.generate(prime: "B", length: 5, temperature: -0.5, topK: 0, seed: 1) }
         var wrong = TrainedModel.State(values: [0])
         #expect(throws: ElmanError.self) { try model.predict("B", state: &wrong) }
         let data = try LabeledSequences.parse("a\txy\nb\tyx\n", name: "t", level: .char)

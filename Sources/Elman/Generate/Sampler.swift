@@ -1,9 +1,9 @@
 import RealModule
 
 /// How the next token is drawn from a softmax model's logits: softmax(logits / temperature), restricted to the
-/// k most likely tokens.
+/// k most likely tokens; temperature 0 is greedy, the most likely token (the limit of a falling temperature).
 public struct Sampler: Sendable {
-    /// Divides the logits before the softmax: below 1 sharper, above 1 flatter.
+    /// Divides the logits before the softmax: below 1 sharper, above 1 flatter; 0 takes the largest logit.
     public var temperature = 1.0
     /// Keep only the k most likely tokens (0: all).
     public var topK = 0
@@ -18,6 +18,11 @@ public struct Sampler: Sendable {
     /// ids), using `weights` (resized to the logits' count) as scratch so that drawing allocates nothing.
     public func draw(_ logits: [Float], weights: inout [Double], using g: inout SeededGenerator) -> Int32 {
         let c = logits.count
+        if temperature == 0 {  // greedy: the largest logit, the lowest id among equal ones; draws no random number
+            var best = 0
+            for i in 1..<max(c, 1) where logits[i] > logits[best] { best = i }
+            return Int32(best)
+        }
         if weights.count != c { weights = [Double](repeating: 0, count: c) }
         var threshold = -Double.infinity, atThreshold = c
         if topK > 0 && topK < c {

@@ -121,7 +121,8 @@ public struct TrainedModel: Sendable {
     }
 
     /// Generates `length` symbols after `prime` (fed first; empty: a newline if the vocabulary has one, else a
-    /// random symbol) by sampling softmax(logits / temperature), restricted to the `topK` most likely (0: all).
+    /// random symbol) by sampling softmax(logits / temperature), restricted to the `topK` most likely (0: all);
+    /// temperature 0 is greedy: the most likely symbol at each step.
     /// `<unk>` is never drawn. Returns the generated text only. The same seed always gives the same text, the same
     /// as `elman sample --seed`.
     public func generate(prime: String, length: Int, temperature: Double = 1, topK: Int = 0, seed: UInt64 = 1) throws -> String {
@@ -139,7 +140,7 @@ public struct TrainedModel: Sendable {
             throw ElmanError("generate needs a language model; this is a \(isClassifier ? "classifier (use classify)" : "regression model (use forecast)")")
         }
         guard length >= 0 else { throw ElmanError("length is \(length); expected ≥ 0") }
-        guard temperature > 0, temperature.isFinite else { throw ElmanError("temperature is \(temperature); expected a positive number") }
+        guard temperature >= 0, temperature.isFinite else { throw ElmanError("temperature is \(temperature); expected ≥ 0 (0: greedy)") }
         guard topK >= 0 else { throw ElmanError("topK is \(topK); expected ≥ 0 (0: all symbols)") }
         var g = SeededGenerator(seed: seed)
         var primeIDs = try vocabulary.encode(prime)
