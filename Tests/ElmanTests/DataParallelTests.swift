@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 @testable import Elman
 
@@ -112,10 +111,10 @@ final class ThreadCollective: Collective, @unchecked Sendable {
         }
     }
 
-    final class Failures: Sendable {
-        private let list = Mutex<[String]>([])
-        var all: [String] { list.withLock { $0 } }
-        func add(_ s: String) { list.withLock { $0.append(s) } }
+    final class Failures: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var all: [String] = []
+        func add(_ s: String) { lock.lock(); all.append(s); lock.unlock() }
     }
 
     /// The same run as one process, up to the summation order: K processes each take N/K of every batch's streams,

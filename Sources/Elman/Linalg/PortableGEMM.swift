@@ -1,4 +1,3 @@
-import Synchronization
 import Foundation
 
 /// The portable backend's single-precision GEMM: C = α·op(A)·op(B) + β·C, row-major, with the loop
@@ -171,17 +170,23 @@ enum Scratch {
         private static func free(_ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).deallocate() }
     }
 
-    private static let free = Mutex<[Buffers]>([])
+    // A lock ThreadSanitizer understands (pthread's): Synchronization.Mutex's Linux fast path is not modelled by it.
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var free: [Buffers] = []
 
     /// A buffer pair with room for `bCount` and `aCount` floats, out of the pool until ``give(_:)``.
     static func take(bCount: Int, aCount: Int) -> Buffers {
-        let buffers = free.withLock { $0.popLast() } ?? Buffers()
+        lock.lock()
+        let buffers = free.popLast() ?? Buffers()
+        lock.unlock()
         buffers.reserve(b: bCount, a: aCount)
         return buffers
     }
 
     static func give(_ buffers: Buffers) {
-        free.withLock { $0.append(buffers) }
+        lock.lock()
+        free.append(buffers)
+        lock.unlock()
     }
 
     static func with(bCount: Int, aCount: Int, _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
