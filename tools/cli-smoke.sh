@@ -212,8 +212,8 @@ expect_error "forecast --horizon 0" "--horizon is 0; expected 1" "$elman" foreca
 expect_error "predict --top-k 0" "--top-k is 0; expected ≥ 1" "$elman" predict "$tmp/straight" "$tmp/mg-history.csv" --top-k 0
 expect_error "--header for a language model" "--header applies to --task classify" "$elman" train --header
 expect_error "--no-header for regress" "--no-header applies to --task classify" "$elman" train --task regress --no-header
-expect_error "an unknown column" "--inputs: no column 'wind'; the columns are x" \
-    "$elman" train --task regress "$tmp/series/mackey_glass.csv" --inputs wind --out "$tmp/m"
+expect_error "an unknown column" "--inputs x,wind: $tmp/series/mackey_glass.csv has no column 'wind'; its columns are 'x'" \
+    "$elman" train --task regress "$tmp/series/mackey_glass.csv" --inputs x,wind --out "$tmp/m"
 
 # Labeled text as people hand it over: CRLF, a header line, sorted by label; eval's confusion matrix.
 { printf 'label\ttext\r\n'; for i in $(seq 1 40); do printf 'even\t%s\r\n' "$(printf '%*s' $((i % 5 + 1)) '' | tr ' ' 0)"; done

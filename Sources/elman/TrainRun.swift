@@ -54,8 +54,8 @@ extension TrainCommand {
                 train = series.rows(0..<cut)
                 validation = series.rows(cut..<series.steps)
             }
-            let inputs = try settings.inputs.map { try series.columnIndices($0, option: "--inputs") }
-            let targets = try settings.targets.map { try series.columnIndices($0, option: "--targets") }
+            let inputs = try settings.inputs.map { try series.columnIndices($0, option: "--inputs", file: name) }
+            let targets = try settings.targets.map { try series.columnIndices($0, option: "--targets", file: name) }
             if let columns = base?.columns {
                 guard columns.names == series.columns else {
                     throw ElmanError("\(name): columns \(series.columns.joined(separator: ", ")); the model of --init-from reads \(columns.names.joined(separator: ", "))")
