@@ -130,6 +130,15 @@ expect_error "predict --strict" "unseen-parity.txt: 1 symbol not in the model's 
     "$elman" predict "$tmp/parity" "$tmp/unseen-parity.txt" --strict
 expect_error "eval --strict" "unseen-parity.tsv: 3 symbols not in the model's vocabulary: 'x', 'y'; --strict refuses them" \
     "$elman" eval "$tmp/parity" "$tmp/unseen-parity.tsv" --strict
+# A classifier's file that is not UTF-8: the hint fits a classifier (it has no --level byte).
+printf 'odd\t1\xff\neven\t11\n' >"$tmp/latin1.tsv"
+expect_error "classifier file not UTF-8" "latin1.tsv' is not valid UTF-8: bad byte 0xFF at byte offset 5 (line 1); expected UTF-8 text, lines LABEL<TAB>SEQUENCE (a classifier reads text only" \
+    "$elman" train --task classify "$tmp/latin1.tsv" --out "$tmp/m"
+expect_error "classifier eval file not UTF-8" "expected UTF-8 text, lines LABEL<TAB>SEQUENCE" "$elman" eval "$tmp/parity" "$tmp/latin1.tsv"
+# One label: that error alone, not the validation split's complaint about too few lines.
+printf 'a\t1\na\t2\n' >"$tmp/one-label.tsv"
+expect_error "one label" "one-label.tsv: every example has the label 'a'; a classifier needs at least 2 labels" \
+    "$elman" train --task classify "$tmp/one-label.tsv" --out "$tmp/m"
 
 # sample prints as it generates: 10⁸ symbols piped into head end as soon as head has its 100 bytes, quietly
 # (status 0 or SIGPIPE's 141, nothing on standard error); a run's piped output has no progress bar in it.
@@ -193,6 +202,8 @@ ratio=$(grep -o '= [0-9.]*× persistence' "$tmp/mg.log" | grep -o '[0-9.]*')
 check "regress beats persistence (MSE ${ratio}× of it)" python3 -c "import sys; sys.exit(0 if float('${ratio:-9}') < 0.5 else 1)"
 python3 bench/make_series.py "$tmp/series"
 head -301 "$tmp/series/mackey_glass.csv" >"$tmp/mg-history.csv"
+expect_error "eval of a regression model on a TSV" "cls.txt: tab-separated lines; a regression model reads a CSV series: a header line naming the columns (this model's: x)" \
+    "$elman" eval "$tmp/mg" "$tmp/cls.txt"
 "$elman" eval "$tmp/mg" "$tmp/mg-history.csv" --json >"$tmp/mg-eval.json"
 check "eval of a regression model reports MSE and persistence" grep -q '"persistence_mse"' "$tmp/mg-eval.json"
 "$elman" forecast "$tmp/mg" "$tmp/mg-history.csv" --horizon 7 --svg "$tmp/mg.svg" >"$tmp/mg-forecast.csv"

@@ -40,7 +40,13 @@ struct EvalCommand: ParsableCommand {
 
     /// The file as one stream from a zero state: every step's one-step-ahead prediction against the next row.
     private func evaluateRegression(_ params: Parameters<Float>, columns: RegressionTask.Columns) throws {
-        let series = try NumericSeries.parse(csv: TextFile.read(file), name: file)
+        let text = try TextFile.read(file)
+        // A classifier's TSV given to a regression model would otherwise fail on its first cell that is no number.
+        if let first = text.split(separator: "\n", maxSplits: 1).first, first.contains("\t"), !first.contains(",") {
+            throw ElmanError("\(file): tab-separated lines; a regression model reads a CSV series: a header line "
+                + "naming the columns (this model's: \(columns.names.joined(separator: ","))), then rows of numbers separated by commas")
+        }
+        let series = try NumericSeries.parse(csv: text, name: file)
         let report: RegressionReport
         do { report = try RegressionReport.measure(params, columns: columns, on: series) } catch let e as ElmanError {
             throw ElmanError("\(file): \(e.message)")
@@ -57,7 +63,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     private func evaluateClassifier(_ params: Parameters<Float>, labels: [String], vocabulary: Vocabulary) throws {
-        let text = try TextFile.read(file)
+        let text = try TextFile.read(file, expected: TextFile.classifierText)
         let rows = try LabeledSequences.rows(text, name: file).rows
         try reportUnknownSymbols(unknownSymbols(in: rows.lazy.map(\.sequence), vocabulary: vocabulary), in: file, strict: strict)
         let data = try LabeledSequences.parse(text, name: file, level: vocabulary.level, labels: labels, vocabulary: vocabulary)

@@ -79,19 +79,24 @@ extension TrainCommand {
                            })
         case .classify:
             let name = settings.file ?? "built-in parity task"
-            let text = try settings.file.map { try TextFile.read($0) } ?? LabeledSequences.parity(count: 6000, maxLength: 12, seed: 2024)
+            let text = try settings.file.map { try TextFile.read($0, expected: TextFile.classifierText) } ?? LabeledSequences.parity(count: 6000, maxLength: 12, seed: 2024)
             let (rows, header) = try LabeledSequences.rows(text, name: name, header: settings.header)
             if let header { say("\(name): line 1 ('\(header.replacingOccurrences(of: "\t", with: "<TAB>"))') read as a header (--no-header reads it as data)") }
+            // Before the split: a one-label file's split errors and warnings would point away from the cause.
+            let labels = base?.labels ?? Set(rows.map(\.label)).sorted()
+            guard labels.count >= 2 else {
+                throw ElmanError("\(name): every example has the label '\(labels.first ?? "")'; a classifier needs at least 2 labels")
+            }
             var trainRows = rows, validationRows: [LabeledSequences.Row] = []
             var validationName = name
             if let valFile = settings.valFile {
-                validationRows = try LabeledSequences.rows(TextFile.read(valFile), name: valFile, header: settings.header).rows
+                validationRows = try LabeledSequences.rows(TextFile.read(valFile, expected: TextFile.classifierText), name: valFile, header: settings.header).rows
                 validationName = valFile
             } else {
                 let split = LabeledSequences.stratifiedSplit(rows, validationFraction: settings.valFraction)
                 (trainRows, validationRows) = (split.train, split.validation)
                 guard !validationRows.isEmpty || settings.valFraction == 0 else {  // refused, not a run that validates nothing
-                    throw ElmanError("\(name): \(rows.count) example\(rows.count == 1 ? "" : "s") give no validation sequence at "
+                    throw ElmanError("\(name): \(rows.count) example\(rows.count == 1 ? " gives" : "s give") no validation sequence at "
                         + "--val-fraction \(settings.valFraction) (a label needs at least \(max(2, Int((0.5 / settings.valFraction).rounded(.up)))) "
                         + "lines to give one); add lines, give --val-file, or train without validation with --val-fraction 0")
                 }
@@ -100,10 +105,6 @@ extension TrainCommand {
                 }
             }
             guard !trainRows.isEmpty else { throw ElmanError("\(name): no training examples left after the validation split") }
-            let labels = base?.labels ?? Set(rows.map(\.label)).sorted()
-            guard labels.count >= 2 else {
-                throw ElmanError("\(name): every example has the label '\(labels.first ?? "")'; a classifier needs at least 2 labels")
-            }
             let vocabulary = base?.vocabulary  // from the training rows only; unseen symbols become <unk>
                 ?? Vocabulary.build(pieces: trainRows.flatMap { Vocabulary.pieces(of: $0.sequence, level: settings.level) }, level: settings.level)
             let train = try LabeledSequences.encode(trainRows, name: name, labels: labels, vocabulary: vocabulary)
