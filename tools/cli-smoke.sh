@@ -135,6 +135,8 @@ printf 'odd\t1\xff\neven\t11\n' >"$tmp/latin1.tsv"
 expect_error "classifier file not UTF-8" "latin1.tsv' is not valid UTF-8: bad byte 0xFF at byte offset 5 (line 1); expected UTF-8 text, lines LABEL<TAB>SEQUENCE (a classifier reads text only" \
     "$elman" train --task classify "$tmp/latin1.tsv" --out "$tmp/m"
 expect_error "classifier eval file not UTF-8" "expected UTF-8 text, lines LABEL<TAB>SEQUENCE" "$elman" eval "$tmp/parity" "$tmp/latin1.tsv"
+"$elman" train --task classify --val-file "$tmp/cls.txt" --steps 5 --quiet --out "$tmp/valfile" >/dev/null
+check "eval RUN reads the run's --val-file" grep -q "^validation file $tmp/cls.txt: 2 sequences" <<<"$("$elman" eval "$tmp/valfile")"
 # One label: that error alone, not the validation split's complaint about too few lines.
 printf 'a\t1\na\t2\n' >"$tmp/one-label.tsv"
 expect_error "one label" "one-label.tsv: every example has the label 'a'; a classifier needs at least 2 labels" \
@@ -202,6 +204,11 @@ ratio=$(grep -o '= [0-9.]*× persistence' "$tmp/mg.log" | grep -o '[0-9.]*')
 check "regress beats persistence (MSE ${ratio}× of it)" python3 -c "import sys; sys.exit(0 if float('${ratio:-9}') < 0.5 else 1)"
 python3 bench/make_series.py "$tmp/series"
 head -301 "$tmp/series/mackey_glass.csv" >"$tmp/mg-history.csv"
+# eval without FILE: the run's own validation part, named, with the error train reported for it.
+"$elman" eval "$tmp/mg" >"$tmp/mg-val.txt"
+check "eval RUN names the run's validation part" grep -q "^validation part (the last 10% of the rows) of built-in Mackey–Glass series" "$tmp/mg-val.txt"
+check "eval RUN measures what train reported" [ "$(grep -o 'normalized [0-9.]*' "$tmp/mg.log" | grep -o '[0-9.]*$')" = \
+    "$(grep -o 'normalized RMSE [0-9.]*' "$tmp/mg-val.txt" | grep -o '[0-9.]*$')" ]
 expect_error "eval of a regression model on a TSV" "cls.txt: tab-separated lines; a regression model reads a CSV series: a header line naming the columns (this model's: x)" \
     "$elman" eval "$tmp/mg" "$tmp/cls.txt"
 "$elman" eval "$tmp/mg" "$tmp/mg-history.csv" --json >"$tmp/mg-eval.json"
