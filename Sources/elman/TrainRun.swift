@@ -176,7 +176,7 @@ extension TrainCommand {
             + "\(run.metricsPath), \(run.reportPath)")
         if let mpi = Processes.mpi {
             say("\(mpi.size) processes: allreduce \(fixed(100 * trainer.allreduceSeconds / max(seconds, 1e-9), 1))% of the time"
-                + (trainer.parametersCheckedAt.map { "; parameters bit-identical on every process at step \($0)" } ?? ""))
+                + (trainer.parametersCheckedAt.map { "; the same parameter checksum on every process at step \($0)" } ?? ""))
         }
         if Processes.isFirst { try finish(trainer, run) }
     }
