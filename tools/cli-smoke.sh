@@ -130,6 +130,17 @@ expect_error "predict --strict" "unseen-parity.txt: 1 symbol not in the model's 
     "$elman" predict "$tmp/parity" "$tmp/unseen-parity.txt" --strict
 expect_error "eval --strict" "unseen-parity.tsv: 3 symbols not in the model's vocabulary: 'x', 'y'; --strict refuses them" \
     "$elman" eval "$tmp/parity" "$tmp/unseen-parity.tsv" --strict
+# A classifier's file that is not UTF-8: the hint fits a classifier (it has no --level byte).
+printf 'odd\t1\xff\neven\t11\n' >"$tmp/latin1.tsv"
+expect_error "classifier file not UTF-8" "latin1.tsv' is not valid UTF-8: bad byte 0xFF at byte offset 5 (line 1); expected UTF-8 text, lines LABEL<TAB>SEQUENCE (a classifier reads text only" \
+    "$elman" train --task classify "$tmp/latin1.tsv" --out "$tmp/m"
+expect_error "classifier eval file not UTF-8" "expected UTF-8 text, lines LABEL<TAB>SEQUENCE" "$elman" eval "$tmp/parity" "$tmp/latin1.tsv"
+"$elman" train --task classify --val-file "$tmp/cls.txt" --steps 5 --quiet --out "$tmp/valfile" >/dev/null
+check "eval RUN reads the run's --val-file" grep -q "^validation file $tmp/cls.txt: 2 sequences" <<<"$("$elman" eval "$tmp/valfile")"
+# One label: that error alone, not the validation split's complaint about too few lines.
+printf 'a\t1\na\t2\n' >"$tmp/one-label.tsv"
+expect_error "one label" "one-label.tsv: every example has the label 'a'; a classifier needs at least 2 labels" \
+    "$elman" train --task classify "$tmp/one-label.tsv" --out "$tmp/m"
 
 # sample prints as it generates: 10⁸ symbols piped into head end as soon as head has its 100 bytes, quietly
 # (status 0 or SIGPIPE's 141, nothing on standard error); a run's piped output has no progress bar in it.
@@ -193,6 +204,13 @@ ratio=$(grep -o '= [0-9.]*× persistence' "$tmp/mg.log" | grep -o '[0-9.]*')
 check "regress beats persistence (MSE ${ratio}× of it)" python3 -c "import sys; sys.exit(0 if float('${ratio:-9}') < 0.5 else 1)"
 python3 bench/make_series.py "$tmp/series"
 head -301 "$tmp/series/mackey_glass.csv" >"$tmp/mg-history.csv"
+# eval without FILE: the run's own validation part, named, with the error train reported for it.
+"$elman" eval "$tmp/mg" >"$tmp/mg-val.txt"
+check "eval RUN names the run's validation part" grep -q "^validation part (the last 10% of the rows) of built-in Mackey–Glass series" "$tmp/mg-val.txt"
+check "eval RUN measures what train reported" [ "$(grep -o 'normalized [0-9.]*' "$tmp/mg.log" | grep -o '[0-9.]*$')" = \
+    "$(grep -o 'normalized RMSE [0-9.]*' "$tmp/mg-val.txt" | grep -o '[0-9.]*$')" ]
+expect_error "eval of a regression model on a TSV" "cls.txt: tab-separated lines; a regression model reads a CSV series: a header line naming the columns (this model's: x)" \
+    "$elman" eval "$tmp/mg" "$tmp/cls.txt"
 "$elman" eval "$tmp/mg" "$tmp/mg-history.csv" --json >"$tmp/mg-eval.json"
 check "eval of a regression model reports MSE and persistence" grep -q '"persistence_mse"' "$tmp/mg-eval.json"
 "$elman" forecast "$tmp/mg" "$tmp/mg-history.csv" --horizon 7 --svg "$tmp/mg.svg" >"$tmp/mg-forecast.csv"
@@ -212,8 +230,8 @@ expect_error "forecast --horizon 0" "--horizon is 0; expected 1" "$elman" foreca
 expect_error "predict --top-k 0" "--top-k is 0; expected ≥ 1" "$elman" predict "$tmp/straight" "$tmp/mg-history.csv" --top-k 0
 expect_error "--header for a language model" "--header applies to --task classify" "$elman" train --header
 expect_error "--no-header for regress" "--no-header applies to --task classify" "$elman" train --task regress --no-header
-expect_error "an unknown column" "--inputs: no column 'wind'; the columns are x" \
-    "$elman" train --task regress "$tmp/series/mackey_glass.csv" --inputs wind --out "$tmp/m"
+expect_error "an unknown column" "--inputs x,wind: $tmp/series/mackey_glass.csv has no column 'wind'; its columns are 'x'" \
+    "$elman" train --task regress "$tmp/series/mackey_glass.csv" --inputs x,wind --out "$tmp/m"
 
 # Labeled text as people hand it over: CRLF, a header line, sorted by label; eval's confusion matrix.
 { printf 'label\ttext\r\n'; for i in $(seq 1 40); do printf 'even\t%s\r\n' "$(printf '%*s' $((i % 5 + 1)) '' | tr ' ' 0)"; done

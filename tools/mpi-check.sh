@@ -36,7 +36,7 @@ for entry in "${launchers[@]}"; do
     echo "$family: 1 process $one, 2 processes $two (validation loss at step 200)"
     check "$family: 2 processes within 2e-3 of one" close "$two" "$one"
     check "$family: the header names MPI" grep -q "2 processes over MPI ($family" "$out.log"
-    check "$family: parameters bit-identical" grep -q "parameters bit-identical on every process at step 200" "$out.log"
+    check "$family: the same parameter checksum" grep -q "the same parameter checksum on every process at step 200" "$out.log"
 done
 
 mpirun=${launchers[0]%%:*}

@@ -1,28 +1,73 @@
 import RealModule
 import ArgumentParser
 import Elman
+import Foundation
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "eval", abstract: "Loss, perplexity and bits per token of a model on a text; loss and accuracy of a classifier; MSE, RMSE and MAE of a regression model beside persistence.")
 
     @Argument(help: "Model file written by elman train.") var model: String
-    @Argument(help: "UTF-8 text file (for a classifier: lines LABEL<TAB>SEQUENCE; for a regression model: a CSV series).") var file: String
+    @Argument(help: "UTF-8 text file (for a classifier: lines LABEL<TAB>SEQUENCE; for a regression model: a CSV series). Without it: the validation part of the run the model comes from, read as elman train read it.") var file: String?
     @Flag(help: "Print one JSON object.") var json = false
     @Flag(help: strictHelp) var strict = false
 
     func run() throws {
         let trained = try TrainedModel.load(model)
         let (params, vocabulary) = (trained.params, trained.vocabulary)
+        guard let file else { return try evaluateValidation(trained, run: runSettings()) }
         if let labels = trained.labels {
-            return try evaluateClassifier(params, labels: labels, vocabulary: vocabulary)
+            let text = try TextFile.read(file, expected: TextFile.classifierText)
+            return try evaluateClassifier(params, labels: labels, vocabulary: vocabulary, rows: LabeledSequences.rows(text, name: file).rows,
+                                          name: file)
         }
-        if let columns = trained.columns { return try evaluateRegression(params, columns: columns) }
+        if let columns = trained.columns { return try evaluateRegression(params, columns: columns, file: file) }
         let tokens: [Int32]
         var unknown = UnknownSymbols()
         do { tokens = try vocabulary.encode(try Corpus.read(file, level: vocabulary.level), unknown: &unknown) } catch let e as ElmanError {
             throw ElmanError(e.message.contains("not in the model's vocabulary") ? "\(file): \(e.message)" : e.message)
         }
         try reportUnknownSymbols(unknown, in: file, strict: strict)
+        try evaluateLanguageModel(params, vocabulary: vocabulary, tokens: tokens, name: file)
+    }
+
+    /// The settings of the run `model` comes from: its directory's last.safetensors (or the file itself).
+    private func runSettings() throws -> RunSettings {
+        var isDirectory: ObjCBool = false
+        let isRun = FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory) && isDirectory.boolValue
+        let directory = isRun ? model : (model as NSString).deletingLastPathComponent
+        let last = (directory.isEmpty ? "." : directory) + "/last.safetensors"
+        let checkpoint = FileIO.exists(last) ? last : model
+        do { return try RunSettings.saved(in: SafeTensorsFile.read(checkpoint), name: checkpoint) } catch let e as ElmanError {
+            throw ElmanError("\(e.message); or give eval a FILE to evaluate on")
+        }
+    }
+
+    /// The validation part of the run, as elman train read it; the first line of the output says which data it is.
+    private func evaluateValidation(_ trained: TrainedModel, run: RunSettings) throws {
+        let (params, vocabulary) = (trained.params, trained.vocabulary)
+        let share = "\(fixed(100 * run.valFraction, 0))%"
+        func describe(_ source: String, part: String) -> String {
+            run.valFile.map { "validation file \($0)" } ?? "validation part (\(part)) of \(source)"
+        }
+        guard run.valFile != nil || run.valFraction > 0 else {
+            throw ElmanError("\(model): its run trained without validation (--val-fraction 0); give eval a FILE to evaluate on")
+        }
+        if let labels = trained.labels {
+            let data = try run.classificationData(labels: labels, say: { _ in })
+            return try evaluateClassifier(params, labels: labels, vocabulary: vocabulary, rows: data.validation,
+                                          name: describe(data.name, part: "\(share) of each label"))
+        }
+        if let columns = trained.columns {
+            let data = try run.regressionData()
+            return try evaluateRegression(params, columns: columns, series: data.validation,
+                                          name: describe(data.name, part: "the last \(share) of the rows"))
+        }
+        let validation = try run.languageData(vocabulary: run.initFrom == nil ? nil : vocabulary).2
+        try evaluateLanguageModel(params, vocabulary: vocabulary, tokens: validation,
+                                  name: describe(run.file ?? "built-in Reber grammar corpus", part: "the last \(share) of the text"))
+    }
+
+    private func evaluateLanguageModel(_ params: Parameters<Float>, vocabulary: Vocabulary, tokens: [Int32], name file: String) throws {
         guard let score = try LanguageModelTask.evaluate(params, tokens: tokens, batch: 32, seq: 64) else {
             throw ElmanError("\(file): \(tokens.count) token\(tokens.count == 1 ? "" : "s"); needs at least 2 (one prediction)")
         }
@@ -39,8 +84,18 @@ struct EvalCommand: ParsableCommand {
     }
 
     /// The file as one stream from a zero state: every step's one-step-ahead prediction against the next row.
-    private func evaluateRegression(_ params: Parameters<Float>, columns: RegressionTask.Columns) throws {
-        let series = try NumericSeries.parse(csv: TextFile.read(file), name: file)
+    private func evaluateRegression(_ params: Parameters<Float>, columns: RegressionTask.Columns, file: String) throws {
+        let text = try TextFile.read(file)
+        // A classifier's TSV given to a regression model would otherwise fail on its first cell that is no number.
+        if let first = text.split(separator: "\n", maxSplits: 1).first, first.contains("\t"), !first.contains(",") {
+            throw ElmanError("\(file): tab-separated lines; a regression model reads a CSV series: a header line "
+                + "naming the columns (this model's: \(columns.names.joined(separator: ","))), then rows of numbers separated by commas")
+        }
+        try evaluateRegression(params, columns: columns, series: NumericSeries.parse(csv: text, name: file), name: file)
+    }
+
+    private func evaluateRegression(_ params: Parameters<Float>, columns: RegressionTask.Columns, series: NumericSeries,
+                                    name file: String) throws {
         let report: RegressionReport
         do { report = try RegressionReport.measure(params, columns: columns, on: series) } catch let e as ElmanError {
             throw ElmanError("\(file): \(e.message)")
@@ -56,17 +111,16 @@ struct EvalCommand: ParsableCommand {
         }
     }
 
-    private func evaluateClassifier(_ params: Parameters<Float>, labels: [String], vocabulary: Vocabulary) throws {
-        let text = try TextFile.read(file)
-        let rows = try LabeledSequences.rows(text, name: file).rows
+    private func evaluateClassifier(_ params: Parameters<Float>, labels: [String], vocabulary: Vocabulary,
+                                    rows: [LabeledSequences.Row], name file: String) throws {
         try reportUnknownSymbols(unknownSymbols(in: rows.lazy.map(\.sequence), vocabulary: vocabulary), in: file, strict: strict)
-        let data = try LabeledSequences.parse(text, name: file, level: vocabulary.level, labels: labels, vocabulary: vocabulary)
-        let score = try ClassificationTask.score(params, data.examples)
+        let examples = try LabeledSequences.encode(rows, name: file, labels: labels, vocabulary: vocabulary)
+        let score = try ClassificationTask.score(params, examples)
         let accuracy = score.accuracy ?? 0
         let model = try TrainedModel(params: params, vocabulary: vocabulary, labels: labels)
         // confusion[truth][predicted]
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: labels.count), count: labels.count)
-        for e in data.examples {
+        for e in examples {
             let ids = e.tokens
             let predicted = try model.classify(vocabulary.decode(ids))[0].label
             confusion[Int(e.label)][labels.firstIndex(of: predicted) ?? 0] += 1

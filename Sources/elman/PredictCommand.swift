@@ -33,7 +33,7 @@ struct PredictCommand: ParsableCommand {
             }
             text = s
         } else {
-            text = try TextFile.read(name)
+            text = try TextFile.read(name, expected: trained.isClassifier ? TextFile.classifierText : "UTF-8 text")
         }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if !trained.isRegressor {

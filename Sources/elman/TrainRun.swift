@@ -15,7 +15,7 @@ extension TrainCommand {
         }
         switch settings.task {
         case .lm:
-            let (vocabulary, train, validation) = try languageData(settings, vocabulary: base?.vocabulary)
+            let (vocabulary, train, validation) = try settings.languageData(vocabulary: base?.vocabulary)
             let task = try LanguageModelTask(vocabulary: vocabulary, train: train, validation: validation)
             let source = settings.file ?? "built-in Reber grammar corpus"
             var diagnostics = settings.diagnoseEvery.map { TrainingDiagnostics(every: $0, directory: directory) }
@@ -42,20 +42,9 @@ extension TrainCommand {
                           if settings.builtin { try reportReberShare(run.modelPath) }
                       })
         case .regress:
-            let name = settings.file ?? "built-in Mackey–Glass series (τ = 17)"
-            let series = try settings.file.map { try NumericSeries.parse(csv: TextFile.read($0), name: $0) }
-                ?? NumericSeries.mackeyGlass(steps: 4000)
-            let train: NumericSeries, validation: NumericSeries
-            if let valFile = settings.valFile {
-                train = series
-                validation = try NumericSeries.parse(csv: TextFile.read(valFile), name: valFile)
-            } else {
-                let cut = series.steps - Int(Double(series.steps) * settings.valFraction)
-                train = series.rows(0..<cut)
-                validation = series.rows(cut..<series.steps)
-            }
-            let inputs = try settings.inputs.map { try series.columnIndices($0, option: "--inputs") }
-            let targets = try settings.targets.map { try series.columnIndices($0, option: "--targets") }
+            let (name, series, train, validation) = try settings.regressionData()
+            let inputs = try settings.inputs.map { try series.columnIndices($0, option: "--inputs", file: name) }
+            let targets = try settings.targets.map { try series.columnIndices($0, option: "--targets", file: name) }
             if let columns = base?.columns {
                 guard columns.names == series.columns else {
                     throw ElmanError("\(name): columns \(series.columns.joined(separator: ", ")); the model of --init-from reads \(columns.names.joined(separator: ", "))")
@@ -78,32 +67,7 @@ extension TrainCommand {
                                      + "\(scientific(o.persistenceMSE)) (predicting the last value)")
                            })
         case .classify:
-            let name = settings.file ?? "built-in parity task"
-            let text = try settings.file.map { try TextFile.read($0) } ?? LabeledSequences.parity(count: 6000, maxLength: 12, seed: 2024)
-            let (rows, header) = try LabeledSequences.rows(text, name: name, header: settings.header)
-            if let header { say("\(name): line 1 ('\(header.replacingOccurrences(of: "\t", with: "<TAB>"))') read as a header (--no-header reads it as data)") }
-            var trainRows = rows, validationRows: [LabeledSequences.Row] = []
-            var validationName = name
-            if let valFile = settings.valFile {
-                validationRows = try LabeledSequences.rows(TextFile.read(valFile), name: valFile, header: settings.header).rows
-                validationName = valFile
-            } else {
-                let split = LabeledSequences.stratifiedSplit(rows, validationFraction: settings.valFraction)
-                (trainRows, validationRows) = (split.train, split.validation)
-                guard !validationRows.isEmpty || settings.valFraction == 0 else {  // refused, not a run that validates nothing
-                    throw ElmanError("\(name): \(rows.count) example\(rows.count == 1 ? "" : "s") give no validation sequence at "
-                        + "--val-fraction \(settings.valFraction) (a label needs at least \(max(2, Int((0.5 / settings.valFraction).rounded(.up)))) "
-                        + "lines to give one); add lines, give --val-file, or train without validation with --val-fraction 0")
-                }
-                if !split.unvalidated.isEmpty {
-                    printToStandardError("warning: \(name): no validation example of \(split.unvalidated.joined(separator: ", ")) (too few lines)")
-                }
-            }
-            guard !trainRows.isEmpty else { throw ElmanError("\(name): no training examples left after the validation split") }
-            let labels = base?.labels ?? Set(rows.map(\.label)).sorted()
-            guard labels.count >= 2 else {
-                throw ElmanError("\(name): every example has the label '\(labels.first ?? "")'; a classifier needs at least 2 labels")
-            }
+            let (name, labels, trainRows, validationRows, validationName) = try settings.classificationData(labels: base?.labels, say: say)
             let vocabulary = base?.vocabulary  // from the training rows only; unseen symbols become <unk>
                 ?? Vocabulary.build(pieces: trainRows.flatMap { Vocabulary.pieces(of: $0.sequence, level: settings.level) }, level: settings.level)
             let train = try LabeledSequences.encode(trainRows, name: name, labels: labels, vocabulary: vocabulary)
@@ -122,42 +86,6 @@ extension TrainCommand {
                                      + "(step \(best.step); chance, the majority label: \(fixed(100 * majority, 1))%)")
                            })
         }
-    }
-
-    /// The vocabulary and the training and validation tokens of a language-model run.
-    /// With `fixed` (a model being fine-tuned), the text is read with that vocabulary: at word level unseen words
-    /// become `<unk>`, otherwise an unseen symbol is an error that names it.
-    private func languageData(_ s: RunSettings, vocabulary fixed: Vocabulary? = nil) throws -> (Vocabulary, [Int32], [Int32]) {
-        let text = try s.file.map { try Corpus.read($0, level: fixed?.level ?? s.level) } ?? .text(ReberGrammar.corpus(strings: 6000, seed: 2024))
-        if let fixed {
-            let tokens: [Int32], validation: [Int32]
-            do {
-                tokens = try fixed.encode(text)
-                validation = try s.valFile.map { try fixed.encode(Corpus.read($0, level: fixed.level)) } ?? []
-            } catch let e as ElmanError {
-                throw ElmanError("\(s.file ?? "the built-in corpus"): \(e.message) (the model of --init-from reads only its own)")
-            }
-            if s.valFile != nil { return (fixed, tokens, validation) }
-            let cut = tokens.count - Int(Double(tokens.count) * s.valFraction)
-            return (fixed, Array(tokens[..<cut]), Array(tokens[cut...]))
-        }
-        // The vocabulary comes from the training part only; validation symbols it lacks become <unk>.
-        if let valFile = s.valFile {
-            let valText = try Corpus.read(valFile, level: s.level)
-            let vocabulary = Vocabulary.build(from: text, level: s.level, minCount: s.minCount)
-            return (vocabulary, try vocabulary.encode(text), try vocabulary.encode(valText))
-        }
-        guard case .text(let string) = text else {  // bytes: every byte is a symbol
-            let vocabulary = Vocabulary.build(from: text, level: s.level)
-            let tokens = try vocabulary.encode(text)
-            let cut = tokens.count - Int(Double(tokens.count) * s.valFraction)
-            return (vocabulary, Array(tokens[..<cut]), Array(tokens[cut...]))
-        }
-        let pieces = Vocabulary.pieces(of: string, level: s.level)
-        let cut = pieces.count - Int(Double(pieces.count) * s.valFraction)
-        let vocabulary = Vocabulary.build(pieces: pieces[..<cut], level: s.level, minCount: s.minCount)
-        let tokens = try vocabulary.encode(pieces: pieces)
-        return (vocabulary, Array(tokens[..<cut]), Array(tokens[cut...]))
     }
 
     /// The one loop of both tasks (``TrainingRun``), with the command line's progress output around it.
@@ -248,7 +176,7 @@ extension TrainCommand {
             + "\(run.metricsPath), \(run.reportPath)")
         if let mpi = Processes.mpi {
             say("\(mpi.size) processes: allreduce \(fixed(100 * trainer.allreduceSeconds / max(seconds, 1e-9), 1))% of the time"
-                + (trainer.parametersCheckedAt.map { "; parameters bit-identical on every process at step \($0)" } ?? ""))
+                + (trainer.parametersCheckedAt.map { "; the same parameter checksum on every process at step \($0)" } ?? ""))
         }
         if Processes.isFirst { try finish(trainer, run) }
     }

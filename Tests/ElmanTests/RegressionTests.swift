@@ -35,8 +35,12 @@ import Testing
         }
         #expect(throws: ElmanError.self) { try NumericSeries.parse(csv: "time,temp\n1,nan\n2,3\n", name: "f.csv") }
         #expect(throws: ElmanError.self) { try NumericSeries.parse(csv: "x\n1\n", name: "f.csv") }  // one step
-        #expect(try series.columnIndices("temp,1", option: "--inputs") == [1, 0])
-        #expect(throws: ElmanError.self) { try series.columnIndices("wind", option: "--inputs") }
+        #expect(try series.columnIndices("temp,1", option: "--inputs", file: "f.csv") == [1, 0])
+        // The error names the bad item (not the first or the whole list) and the file's own columns.
+        #expect(throws: ElmanError("--inputs temp,wind: f.csv has no column 'wind'; its columns are 'time', 'temp' "
+                                   + "(or their numbers 1…2)")) {
+            try series.columnIndices("temp,wind", option: "--inputs", file: "f.csv")
+        }
     }
 
     /// Batches: inputs are step t's columns, targets step t + 1's, both standardized with the training rows'

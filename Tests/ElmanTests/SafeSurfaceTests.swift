@@ -4,7 +4,7 @@ import Testing
 
 /// Each way the public API used to let a caller reach past a buffer or trap now throws an error that names the
 /// sizes. (What no longer compiles — assigning `Parameters.values`, a trainer's bookkeeping or a matrix's
-/// storage — is checked from outside the module by ElmanAPITests/PublicSurfaceTests.)
+/// storage — is checked from outside the module by Tests/ElmanAPITests/PublicSurfaceTests.swift.)
 @Suite struct SafeSurfaceTests {
     static let config = ModelConfig(inputSize: 3, hiddenSize: 4, outputSize: 3)
 

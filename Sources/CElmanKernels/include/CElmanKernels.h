@@ -1,5 +1,5 @@
 // Elman's only C: the ISA-specific micro-kernels (AVX-512, AVX2+FMA) and the CPU check that picks one.
-// Everything else, packing and blocking included, is Swift (Sources/Elman/Kernels).
+// Everything else, packing and blocking included, is Swift (Sources/Elman/Linalg: KernelGEMM, PackedRecurrence).
 #ifndef CELMANKERNELS_H
 #define CELMANKERNELS_H
 

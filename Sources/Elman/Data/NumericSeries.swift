@@ -79,13 +79,21 @@ public struct NumericSeries: Sendable, Equatable {
     }
 
     /// Column indices from a list of names or 1-based numbers separated by commas ("temp,wind" or "1,3").
-    public func columnIndices(_ list: String, option: String) throws -> [Int] {
+    ///
+    /// - Parameters:
+    ///   - list: the names or numbers, as given after `option`.
+    ///   - option: the flag the list came with, for the error message.
+    ///   - file: the series' file (or description), for the error message.
+    /// - Throws: ``ElmanError`` naming the item that is no column of this series and the columns it has.
+    public func columnIndices(_ list: String, option: String, file: String) throws -> [Int] {
         let items = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !items.isEmpty else { throw ElmanError("\(option) is empty; expected column names or numbers") }
         return try items.map { item in
             if let j = columns.firstIndex(of: item) { return j }
             if let k = Int(item), (1...columns.count).contains(k) { return k - 1 }
-            throw ElmanError("\(option): no column '\(item)'; the columns are \(columns.joined(separator: ", ")) (or 1…\(columns.count))")
+            let names = columns.map { "'\($0)'" }.joined(separator: ", ")
+            throw ElmanError("\(option) \(list): \(file) has no column '\(item)'; its columns are \(names) "
+                + "(or their numbers 1…\(columns.count))")
         }
     }
 

@@ -1,7 +1,13 @@
 /// Reading training text.
 package enum TextFile {
-    /// The UTF-8 text of `path`; errors name the file and, for bad UTF-8, the byte offset.
-    public static func read(_ path: String) throws -> String {
+    /// What a language model's text file should be: a file that is not UTF-8 can still be read as bytes.
+    public static let languageModelText = "UTF-8 text, or use --level byte to train on raw bytes"
+    /// What a classifier's file should be; a classifier has no byte level, so the file has to be converted.
+    public static let classifierText = "UTF-8 text, lines LABEL<TAB>SEQUENCE (a classifier reads text only: convert the file, e.g. iconv -t UTF-8)"
+
+    /// The UTF-8 text of `path`; errors name the file and, for bad UTF-8, the byte offset and `expected`, what the
+    /// reader wanted (``languageModelText``, ``classifierText``).
+    public static func read(_ path: String, expected: String = "UTF-8 text") throws -> String {
         let bytes = try FileIO.read(path)
         guard !bytes.isEmpty else { throw ElmanError("'\(path)' is empty; expected text") }
         var iterator = bytes.makeIterator()
@@ -18,7 +24,7 @@ package enum TextFile {
             case .error:
                 let line = bytes[..<min(offset, bytes.count)].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
                 throw ElmanError("'\(path)' is not valid UTF-8: bad byte 0x\(String(bytes[min(offset, bytes.count - 1)], radix: 16, uppercase: true)) "
-                    + "at byte offset \(offset) (line \(line)); expected UTF-8 text, or use --level byte to train on raw bytes")
+                    + "at byte offset \(offset) (line \(line)); expected \(expected)")
             }
         }
     }
@@ -31,7 +37,7 @@ public enum Corpus: Sendable {
 
     /// Reads `path` as the level needs: raw bytes for `.byte` (any content but empty), UTF-8 text otherwise.
     public static func read(_ path: String, level: TokenLevel) throws -> Corpus {
-        guard level == .byte else { return .text(try TextFile.read(path)) }
+        guard level == .byte else { return .text(try TextFile.read(path, expected: TextFile.languageModelText)) }
         let bytes = try FileIO.read(path)
         guard !bytes.isEmpty else { throw ElmanError("'\(path)' is empty; expected data") }
         return .bytes(bytes)

@@ -53,8 +53,8 @@ enum LaneSplit {
     static let minimumStepWork = 1 << 16
 
     /// Elements below which a row-wise or element-wise kernel (softmax, Adam, norms) stays on one thread:
-    /// below it, moving the data between the cores' caches costs more than the second core saves (at
-    /// H = 100, splitting Adam's 23k parameters slowed the whole step 2×).
+    /// below it, moving the data between the cores' caches costs more than the second core saves
+    /// (docs/ARCHITECTURE.md, "Measurements behind the thresholds").
     static let minimumElementWork = 1 << 16
 
     /// Σ of `part(range)` over disjoint blocks of `0..<count` (aligned to `align`), one block a lane, summed in

@@ -52,8 +52,8 @@ package enum Recurrence {
 
     /// C[:, cols] += A·B[:, cols] for one step (A: m×k, B: k×H, C: m×H, all with row stride H), cut into
     /// blocks of 64 columns and at least 16 rows holding at most 10⁶ multiply-adds each when such blocks exist:
-    /// OpenBLAS runs those with its small-matrix kernels, which skip packing. Measured on one core, a step of
-    /// N = 32, H = 256: 80 → 103 GFLOP/s; N = 64, H = 512: 87 → 98. At H = 1024 no such block exists. The
+    /// OpenBLAS runs those with its small-matrix kernels, which skip packing (faster than one packed product;
+    /// docs/ARCHITECTURE.md, "Measurements behind the thresholds"). At H = 1024 no such block exists. The
     /// portable kernels pack every block, so they get one product.
     @inline(__always)
     private static func stepProduct<T: ElmanFloat>(

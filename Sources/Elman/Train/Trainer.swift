@@ -50,9 +50,9 @@ public final class Trainer<Task: TrainingTask> {
     package var localStop: () -> Int32? = { nil }
     /// The signal any process of a data-parallel run received, agreed on in the last step's allreduce.
     package private(set) var agreedStop: Int32?
-    /// Every this many steps, the processes check that their parameters are still bit-identical.
+    /// Every this many steps, the processes compare a checksum of their parameters (their sum in Double).
     package static var parameterCheckEvery: Int { 200 }
-    /// The last step at which the processes found their parameters bit-identical.
+    /// The last step at which the processes found the same parameter checksum.
     package private(set) var parametersCheckedAt: Int?
     /// Seconds spent in the step's allreduces (waiting for the slowest process included).
     package private(set) var allreduceSeconds = 0.0
