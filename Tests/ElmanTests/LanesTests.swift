@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 @testable import Elman
 
@@ -56,7 +55,7 @@ import Testing
 
     /// The blocks `LaneSplit.sum` hands out, with the thread that ran each: (range, thread) in call order.
     static func blocks(count: Int, align: Int) -> (total: Double, blocks: [(range: Range<Int>, thread: pthread_t)]) {
-        let seen = Mutex<[(range: Range<Int>, thread: pthread_t)]>([])
+        let seen = Locked<[(range: Range<Int>, thread: pthread_t)]>([])
         let total = LaneSplit.sum(count: count, align: align) { r in
             seen.withLock { $0.append((r, pthread_self())) }
             return Double(r.count)

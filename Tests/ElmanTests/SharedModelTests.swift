@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import Synchronization
 import Testing
 @testable import Elman
 
@@ -48,8 +47,8 @@ import Testing
         let alone = try (0..<8).map { try Self.results(lm, classifier, thread: $0) }
         #expect(Set(alone.map(\.generated)).count > 1)  // the threads' work differs, so a mix-up would show
         #expect(alone[0].next == alone[0].sessionNext)  // a session split in two parts gives the whole text's answer
-        let shared = Mutex<[Int: [Results]]>([:])
-        let failures = Mutex<[String]>([])
+        let shared = Locked<[Int: [Results]]>([:])
+        let failures = Locked<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 8) { i in
             do {
                 for _ in 0..<3 {

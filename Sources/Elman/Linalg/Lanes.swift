@@ -40,7 +40,7 @@ final class Lanes: @unchecked Sendable {
     private let arrivals = Atomic<Int>(0)  // barrier: lanes arrived in this phase
     private let phase = Atomic<Int>(0)  // barrier: completed phases
     private let workers: [Worker]
-    private let owner = Mutex<Bool>(false)  // one job at a time; a busy team is reported, not waited for
+    private let owner = Atomic<Bool>(false)  // one job at a time; a busy team is reported, not waited for
     private let sleepers = Atomic<Int>(0)  // barrier: lanes asleep on `wakeUp` (they spun too long)
     private let sleepLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wakeUp = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -65,13 +65,8 @@ final class Lanes: @unchecked Sendable {
     /// Runs `body(lane)` for every lane, lane 0 on the calling thread, and returns when all have returned.
     /// Returns false without running anything if another thread is using the lanes.
     func run(_ body: (_ lane: Int) -> Void) -> Bool {
-        let acquired = owner.withLock { busy in
-            if busy { return false }
-            busy = true
-            return true
-        }
-        guard acquired else { return false }
-        defer { owner.withLock { $0 = false } }
+        guard owner.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
+        defer { owner.store(false, ordering: .releasing) }
         withoutActuallyEscaping(body) { body in
             job = body
             let mine = generation.add(1, ordering: .sequentiallyConsistent).newValue

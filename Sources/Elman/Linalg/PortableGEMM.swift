@@ -170,7 +170,8 @@ enum Scratch {
         private static func free(_ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).deallocate() }
     }
 
-    // A lock ThreadSanitizer understands (pthread's): Synchronization.Mutex's Linux fast path is not modelled by it.
+    // A pthread mutex (NSLock): Synchronization.Mutex locks inside the standard library, which is not built for
+    // ThreadSanitizer, so TSan (run by CI) cannot see it order the pool's accesses.
     private static let lock = NSLock()
     nonisolated(unsafe) private static var free: [Buffers] = []
 
