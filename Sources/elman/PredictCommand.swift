@@ -53,8 +53,7 @@ struct PredictCommand: ParsableCommand {
             } catch let e as ElmanError {
                 throw ElmanError("\(name == "-" ? "standard input" : name):\(number + 1): \(e.message)")
             }
-            var out = StreamingOutput()
-            out.flush()  // each answer as soon as it is made, and a reader that stops early stops us
+            StreamingOutput.flushPrinted()  // each answer as soon as it is made, and a reader that stops early stops us
         }
     }
 

@@ -16,9 +16,14 @@ struct StreamingOutput {
         if pending.count >= 4096 || text.contains("\n") { flush() }
     }
 
+    /// Writes what `print` left in the C library's buffer; a reader that is gone ends the process as above.
+    static func flushPrinted() {
+        if fflush(nil) != 0 { _exit(141) }
+    }
+
     /// Writes what is pending, after anything `print` left in the C library's buffer.
     mutating func flush() {
-        if fflush(nil) != 0 { _exit(141) }
+        Self.flushPrinted()
         var start = 0
         while start < pending.count {
             let written = pending[start...].withUnsafeBytes { systemWrite(1, $0.baseAddress, $0.count) }

@@ -85,16 +85,21 @@ import Testing
         }
     }
 
+    /// A classifier of `labelCount` labels ("a", "b", "c") on runs of "xy", trained `steps` steps at H = 8.
+    static func classifier(labelCount: Int, steps: Int) throws -> (model: TrainedModel, data: LabeledSequences) {
+        let text = (0..<60).map { i in "\(["a", "b", "c"][i % labelCount])\t" + String(repeating: "xy", count: 1 + i % 4) }.joined(separator: "\n")
+        let data = try LabeledSequences.parse(text, name: "t", level: .char)
+        var o = TrainingOptions()
+        o.hidden = 8
+        o.steps = steps
+        let trainer = try Trainer(options: o, labels: data.labels, vocabulary: data.vocabulary, train: data.examples)
+        for _ in 0..<steps { try trainer.trainStep() }
+        return (try TrainedModel(params: trainer.params, vocabulary: data.vocabulary, labels: data.labels), data)
+    }
+
     @Test func classifyRanksTheLabelsByTheEnginesProbabilities() throws {
         for labelCount in [2, 3] {
-            let text = (0..<60).map { i in "\(["a", "b", "c"][i % labelCount])\t" + String(repeating: "xy", count: 1 + i % 4) }.joined(separator: "\n")
-            let data = try LabeledSequences.parse(text, name: "t", level: .char)
-            var o = TrainingOptions()
-            o.hidden = 8
-            o.steps = 20
-            let trainer = try Trainer(options: o, labels: data.labels, vocabulary: data.vocabulary, train: data.examples)
-            for _ in 0..<20 { try trainer.trainStep() }
-            let model = try TrainedModel(params: trainer.params, vocabulary: data.vocabulary, labels: data.labels)
+            let (model, data) = try Self.classifier(labelCount: labelCount, steps: 20)
             let ranked = try model.classify("xyxyx")
             #expect(Set(ranked.map(\.label)) == Set(data.labels))
             #expect(zip(ranked, ranked.dropFirst()).allSatisfy { $0.probability >= $1.probability })

@@ -29,21 +29,9 @@ import Testing
                        ranking: ranked.map(\.label), rankingProbabilities: ranked.map(\.probability))
     }
 
-    static func classifier() throws -> TrainedModel {
-        let text = (0..<60).map { i in "\(["a", "b", "c"][i % 3])\t" + String(repeating: "xy", count: 1 + i % 4) }
-            .joined(separator: "\n")
-        let data = try LabeledSequences.parse(text, name: "t", level: .char)
-        var o = TrainingOptions()
-        o.hidden = 8
-        o.steps = 10
-        let trainer = try Trainer(options: o, labels: data.labels, vocabulary: data.vocabulary, train: data.examples)
-        for _ in 0..<10 { try trainer.trainStep() }
-        return try TrainedModel(params: trainer.params, vocabulary: data.vocabulary, labels: data.labels)
-    }
-
     @Test func eightThreadsShareOneModelAndGetTheSingleThreadedResults() throws {
         let lm = try InferenceTests.languageModel(layers: 2)
-        let classifier = try Self.classifier()
+        let classifier = try InferenceTests.classifier(labelCount: 3, steps: 10).model
         let alone = try (0..<8).map { try Self.results(lm, classifier, thread: $0) }
         #expect(Set(alone.map(\.generated)).count > 1)  // the threads' work differs, so a mix-up would show
         #expect(alone[0].next == alone[0].sessionNext)  // a session split in two parts gives the whole text's answer
