@@ -8,6 +8,9 @@ let package = Package(
         .library(name: "Elman", targets: ["Elman"]),
         .library(name: "ElmanONNX", targets: ["ElmanONNX"]),
         .executable(name: "elman", targets: ["elman"]),
+        // `swift run -c release elman-serve MODEL…`: the Open Inference Protocol over HTTP. Its own product, so that
+        // `swift run elman` and apps that link the Elman library never build the server stack.
+        .executable(name: "elman-serve", targets: ["elman-serve"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -17,6 +20,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         // `swift package generate-documentation --target Elman`: the DocC catalog in Sources/Elman/Elman.docc.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        // elman-serve only: the HTTP server, its metrics and its access log.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // The ISA-specific micro-kernels (AVX-512, AVX2+FMA), compiled per function for their instruction set
@@ -43,11 +51,28 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+        // The Open Inference Protocol without a server: tensors, the binary extension, batching, sequences,
+        // generation requests. Foundation only, so that its tests (and their sanitizer runs) never build NIO.
+        .target(name: "ElmanServing", dependencies: ["Elman"]),
+        .executableTarget(
+            name: "elman-serve",
+            dependencies: [
+                "Elman", "ElmanServing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            resources: [.embedInCode("Resources/playground.html"), .embedInCode("Resources/openapi.yaml")]
+        ),
         // Fixtures: model files in earlier format versions, which every later build must still read.
         .testTarget(name: "ElmanTests", dependencies: ["Elman"], resources: [.copy("Fixtures")]),
         // The public API as a dependent package sees it: no @testable import.
         .testTarget(name: "ElmanAPITests", dependencies: ["Elman"]),
         // The exported graph's structure and weights; tools/check_onnx.py runs the files in onnxruntime.
         .testTarget(name: "ElmanONNXTests", dependencies: ["Elman", "ElmanONNX"]),
+        // The protocol's logic in-process; tools/serve_check.py tests the server over real HTTP with tritonclient.
+        .testTarget(name: "ElmanServingTests", dependencies: ["Elman", "ElmanServing"]),
     ]
 )

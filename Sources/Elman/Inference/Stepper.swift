@@ -2,19 +2,19 @@ import RealModule
 
 /// One symbol at a time through a trained model, in buffers allocated once: the forward equations of the seed's
 /// vector form for a batch of one (Eqs. 74–76), with every layer stacked.
-final class Stepper {
+package final class Stepper {
     private let params: Parameters<Float>
     private let layout: ParameterLayout
     private let h: Int, c: Int
     /// Z of the layer being stepped: 1×H.
     private var z: [Float]
     /// The output logits G of the last symbol: 1×C.
-    var logits: [Float]
+    package var logits: [Float]
     private var probabilitiesBuffer: [Float]
     /// The sampler's weights: 1×C.
     private var weights: [Double]
 
-    init(_ params: Parameters<Float>) {
+    package init(_ params: Parameters<Float>) {
         self.params = params
         layout = ParameterLayout(params.config)
         h = params.config.hiddenSize
@@ -26,10 +26,10 @@ final class Stepper {
     }
 
     /// Feeds symbol `token`: every layer's S(t) in `state` (L·H) from S(t−1), then G(t).
-    func step(_ token: Int32, state: inout [Float]) { step(token: token, dense: nil, state: &state) }
+    package func step(_ token: Int32, state: inout [Float]) { step(token: token, dense: nil, state: &state) }
 
     /// Feeds the input vector `x` (1×D).
-    func step(dense x: [Float], state: inout [Float]) { step(token: 0, dense: x, state: &state) }
+    package func step(dense x: [Float], state: inout [Float]) { step(token: 0, dense: x, state: &state) }
 
     private func step(token: Int32, dense: [Float]?, state: inout [Float]) {
         let config = params.config
@@ -85,7 +85,7 @@ final class Stepper {
     }
 
     /// The head's outputs of the last symbol (``Head/outputs(of:into:)``): softmax(G), σ(G) or G.
-    func probabilities(head: Head) -> [Float] {
+    package func probabilities(head: Head) -> [Float] {
         head.outputs(of: logits, into: &probabilitiesBuffer)
         return probabilitiesBuffer
     }

@@ -37,7 +37,7 @@ public struct TrainedModel: Sendable {
     /// The hidden state carried from one symbol to the next: S(t) of every layer.
     public struct State: Sendable, Equatable {
         /// L·H values, layer by layer.
-        public internal(set) var values: [Float]
+        public package(set) var values: [Float]
     }
 
     /// Reads and checks a model file, or the `model.safetensors` of a run directory.

@@ -23,7 +23,7 @@ extension Head {
     }
 
     /// One step's outputs at inference, from its logits G (1×C): softmax(G), σ(G) for the sigmoid's one logit, or G.
-    func outputs(of logits: [Float], into out: inout [Float]) {
+    package func outputs(of logits: [Float], into out: inout [Float]) {
         switch self {
         case .sigmoid:
             let g = Double(logits[0])

@@ -1,0 +1,178 @@
+import Elman
+import Foundation
+
+/// Triton's dynamic batcher for one model: concurrent requests wait in one queue, and each worker thread takes as
+/// many as fit in `maxBatch` sequences (waiting up to `maxQueueDelay` for more to arrive) and reads them in one
+/// engine batch. Inference runs on these threads, never on the server's event loops or Swift's cooperative pool.
+final class Batcher: @unchecked Sendable {  // state under `condition`; listed in tools/concurrency-escapes.txt
+    enum Work: Sendable {
+        case texts([[Int32]])
+        case series([NumericSeries], horizon: Int)
+    }
+    enum Output: Sendable {
+        case texts([TextResult])
+        case series([NumericSeries])
+    }
+    /// What a finished batch reports: its sequences, and how long each of its requests waited in the queue.
+    struct BatchReport: Sendable {
+        var sequences: Int
+        var queueTimes: [Duration]
+    }
+
+    private final class Job: @unchecked Sendable {  // handed from the submitting task to one worker, under `condition`
+        let work: Work
+        let enqueued = ContinuousClock.now
+        let continuation: CheckedContinuation<Output, any Error>
+        init(_ work: Work, _ continuation: CheckedContinuation<Output, any Error>) {
+            self.work = work
+            self.continuation = continuation
+        }
+        var sequences: Int {
+            switch work {
+            case .texts(let t): t.count
+            case .series(let s, _): s.count
+            }
+        }
+    }
+
+    let limits: ServeLimits
+    private let condition = NSCondition()
+    private var queue: [Job] = []
+    private var stopping = false
+    private var running = 0
+    private let onBatch: @Sendable (BatchReport) -> Void
+
+    init(model: TrainedModel, limits: ServeLimits, onBatch: @escaping @Sendable (BatchReport) -> Void) throws {
+        self.limits = limits
+        self.onBatch = onBatch
+        _ = try TextBatch(model)  // the model's engine can be made (each worker makes its own: an engine is one thread's)
+        for k in 0..<limits.workers {
+            let thread = Thread { [self] in
+                if let runner = try? TextBatch(model) { work(runner) }
+            }
+            thread.name = "elman-serve worker \(k)"
+            running += 1
+            thread.start()
+        }
+    }
+
+    /// The number of requests waiting.
+    var depth: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count
+    }
+
+    /// Queues `work` and waits for its result; a full queue is answered at once with 503.
+    func submit(_ work: Work) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            condition.lock()
+            defer { condition.unlock() }
+            guard !stopping else {
+                continuation.resume(throwing: ServeError.overloaded("the server is shutting down"))
+                return
+            }
+            guard queue.count < limits.maxQueue else {
+                continuation.resume(throwing: ServeError.overloaded("\(queue.count) requests are queued for this model (--max-queue); retry later"))
+                return
+            }
+            queue.append(Job(work, continuation))
+            condition.broadcast()
+        }
+    }
+
+    /// Stops the workers once the queue is empty; requests still queued are answered first.
+    func shutdown() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func work(_ runner: TextBatch) {
+        while let jobs = take() {
+            let started = ContinuousClock.now
+            var live: [Job] = []
+            for job in jobs {
+                if started - job.enqueued > limits.requestTimeout {
+                    job.continuation.resume(throwing: ServeError.overloaded(
+                        "the request waited \(started - job.enqueued) in the queue, longer than --request-timeout"))
+                } else {
+                    live.append(job)
+                }
+            }
+            guard !live.isEmpty else { continue }
+            onBatch(BatchReport(sequences: live.reduce(0) { $0 + $1.sequences }, queueTimes: live.map { started - $0.enqueued }))
+            run(live, on: runner)
+        }
+        condition.lock()
+        running -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Text jobs together in one engine batch; a series job alone (each forecast feeds itself back).
+    private func run(_ jobs: [Job], on runner: TextBatch) {
+        if case .series(let series, let horizon) = jobs[0].work {
+            do {
+                let out = try series.map { try runner.model.forecast(history: $0, horizon: horizon) }
+                jobs[0].continuation.resume(returning: .series(out))
+            } catch {
+                jobs[0].continuation.resume(throwing: ServeError.badRequest("\(error)"))
+            }
+            return
+        }
+        let all = jobs.flatMap { job -> [[Int32]] in if case .texts(let t) = job.work { t } else { [] } }
+        do {
+            let results = try runner.run(all)
+            var start = 0
+            for job in jobs {
+                job.continuation.resume(returning: .texts(Array(results[start..<(start + job.sequences)])))
+                start += job.sequences
+            }
+        } catch {
+            for job in jobs { job.continuation.resume(throwing: ServeError.badRequest("\(error)")) }
+        }
+    }
+
+    /// The next batch: waits for a first job, then up to `maxQueueDelay` for more until `maxBatch` sequences; nil
+    /// when stopping with nothing left.
+    private func take() -> [Job]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty {
+            if stopping { return nil }
+            condition.wait()
+        }
+        if limits.maxBatch > 1, limits.maxQueueDelay > .zero, isText(queue[0]) {
+            let deadline = Date().addingTimeInterval(Self.seconds(limits.maxQueueDelay))
+            while !stopping, queuedTextSequences() < limits.maxBatch, condition.wait(until: deadline) {}
+        }
+        guard !queue.isEmpty else { return [] }  // another worker took them while this one waited
+        if !isText(queue[0]) { return [queue.removeFirst()] }
+        var jobs = [queue.removeFirst()]
+        var sequences = jobs[0].sequences
+        while let next = queue.first, isText(next), sequences + next.sequences <= limits.maxBatch {
+            jobs.append(queue.removeFirst())
+            sequences += next.sequences
+        }
+        return jobs
+    }
+
+    private func isText(_ job: Job) -> Bool {
+        if case .texts = job.work { true } else { false }
+    }
+
+    private func queuedTextSequences() -> Int {
+        var n = 0
+        for job in queue {
+            guard isText(job) else { break }
+            n += job.sequences
+        }
+        return n
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}

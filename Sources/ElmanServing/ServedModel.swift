@@ -1,0 +1,91 @@
+import Elman
+import Foundation
+
+/// What a served model is, for its tensors: a text classifier, a language model or a regression model.
+public enum ModelKind: String, Sendable, Codable {
+    case classifier
+    case languageModel = "language_model"
+    case regression
+}
+
+/// The protocol's tensor metadata: `{"name", "datatype", "shape"}` with -1 for a size the request chooses.
+public struct TensorMetadata: Codable, Sendable, Equatable {
+    public let name: String
+    public let datatype: String
+    public let shape: [Int]
+}
+
+/// `GET /v2/models/{name}`: the spec's fields, and Elman's own beside them (the kind, the labels, the columns).
+public struct ModelMetadata: Codable, Sendable {
+    public let name: String
+    public let versions: [String]
+    public let platform: String
+    public let inputs: [TensorMetadata]
+    public let outputs: [TensorMetadata]
+    /// Elman's: "classifier", "language_model" or "regression".
+    public let kind: ModelKind
+    /// A classifier's labels, in PROBABILITIES' column order.
+    public let labels: [String]?
+    /// A regression model's columns (SERIES' last dimension) and targets (FORECAST's).
+    public let columns: [String]?
+    public let targets: [String]?
+    /// A text model's token level: "char", "word" or "byte".
+    public let level: String?
+}
+
+/// One model as the server serves it: the shared, immutable ``TrainedModel``, its dynamic batcher, and a
+/// language model's live sequences.
+public final class ServedModel: Sendable {
+    public let name: String
+    public let model: TrainedModel
+    public let kind: ModelKind
+    public let limits: ServeLimits
+    let batcher: Batcher
+    let sequences: SequenceStore
+    let generations = Locked(0)
+
+    /// `onBatch` hears of every engine batch: its sequences and each request's time in the queue.
+    public init(name: String, model: TrainedModel, limits: ServeLimits = ServeLimits(),
+                onBatch: @escaping @Sendable (_ sequences: Int, _ queueTimes: [Duration]) -> Void = { _, _ in }) throws {
+        self.name = name
+        self.model = model
+        self.limits = limits
+        kind = model.isRegressor ? .regression : model.isClassifier ? .classifier : .languageModel
+        batcher = try Batcher(model: model, limits: limits) { onBatch($0.sequences, $0.queueTimes) }
+        sequences = SequenceStore(capacity: limits.maxSequences, idleTimeout: limits.sequenceIdleTimeout)
+    }
+
+    /// Stops the workers after the requests already queued.
+    public func shutdown() { batcher.shutdown() }
+
+    /// Requests waiting for a worker.
+    public var queueDepth: Int { batcher.depth }
+
+    public var inputs: [TensorMetadata] {
+        switch kind {
+        case .classifier, .languageModel: [TensorMetadata(name: "TEXT", datatype: "BYTES", shape: [-1])]
+        case .regression: [TensorMetadata(name: "SERIES", datatype: "FP32", shape: [-1, -1, model.columns?.names.count ?? 0])]
+        }
+    }
+
+    public var outputs: [TensorMetadata] {
+        let c = model.config.outputSize
+        switch kind {
+        case .classifier:
+            return [TensorMetadata(name: "LABEL", datatype: "BYTES", shape: [-1]),
+                    TensorMetadata(name: "PROBABILITIES", datatype: "FP32", shape: [-1, model.labels?.count ?? c])]
+        case .languageModel:
+            return [TensorMetadata(name: "NEXT_PROBABILITIES", datatype: "FP32", shape: [-1, c]),
+                    TensorMetadata(name: "LOSS", datatype: "FP32", shape: [-1])]
+        case .regression:
+            return [TensorMetadata(name: "FORECAST", datatype: "FP32", shape: [-1, -1, c])]
+        }
+    }
+
+    public var metadata: ModelMetadata {
+        let columns = model.columns
+        return ModelMetadata(name: name, versions: ["1"], platform: "elman", inputs: inputs, outputs: outputs, kind: kind,
+                             labels: model.labels, columns: columns?.names, targets: columns.map { c in c.targets.map { c.names[$0] } },
+                             level: kind == .regression ? nil : model.vocabulary.level.rawValue)
+    }
+}
