@@ -36,6 +36,7 @@ final class Batcher: @unchecked Sendable {  // state under `condition`; listed i
     }
 
     let limits: ServeLimits
+    private let model: TrainedModel
     private let condition = NSCondition()
     private var queue: [Job] = []
     private var stopping = false
@@ -45,13 +46,20 @@ final class Batcher: @unchecked Sendable {  // state under `condition`; listed i
     init(model: TrainedModel, limits: ServeLimits, onBatch: @escaping @Sendable (BatchReport) -> Void) throws {
         self.limits = limits
         self.onBatch = onBatch
+        self.model = model
         _ = try TextBatch(model)  // the model's engine can be made (each worker makes its own: an engine is one thread's)
+    }
+
+    /// Starts the worker threads.
+    func start() {
         for k in 0..<limits.workers {
             let thread = Thread { [self] in
                 if let runner = try? TextBatch(model) { work(runner) }
             }
             thread.name = "elman-serve worker \(k)"
+            condition.lock()
             running += 1
+            condition.unlock()
             thread.start()
         }
     }

@@ -21,7 +21,7 @@ public struct GenerateRequest: Sendable {
         }
         let object: [String: JSON]
         do { object = try JSONDecoder().decode([String: JSON].self, from: Data(body)) } catch {
-            throw ServeError.badRequest("the request body is not a JSON object: \(InferRequest.describe(error)); expected {\"text_input\": \"…\", \"parameters\": {…}}")
+            throw ServeError.badRequest("the request body is not a generate request (\(InferRequest.describe(error))); expected {\"text_input\": \"…\", \"parameters\": {…}}")
         }
         if let unknown = object.keys.sorted().first(where: { !Self.fields.contains($0) }) {
             throw ServeError.badRequest("\"\(unknown.prefix(40))\" is not a field of a generate request; expected text_input and parameters")

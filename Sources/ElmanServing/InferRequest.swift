@@ -216,6 +216,8 @@ public struct InferRequest: Sendable {
     /// A decoding error in one line: what and where.
     static func describe(_ error: any Error) -> String {
         switch error {
+        case DecodingError.typeMismatch(_, let c) where c.codingPath.isEmpty:
+            return "the top level is not an object"
         case DecodingError.typeMismatch(let type, let c):
             return "\(path(c.codingPath)) has the wrong type; expected \(type)"
         case DecodingError.keyNotFound(let key, let c):

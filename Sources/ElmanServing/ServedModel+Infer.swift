@@ -47,6 +47,7 @@ extension ServedModel {
         }
         guard !elements.isEmpty else { throw ServeError.badRequest("inputs[\(input.index)] (TEXT) has no elements; expected at least one text") }
         let strict = try request.parameters.bool("strict") ?? false
+        let sequence = try sequenceParameters(request)
         var unknown = UnknownSymbols()
         var sequences: [[Int32]] = []
         for (k, bytes) in elements.enumerated() {
@@ -62,7 +63,7 @@ extension ServedModel {
                 throw ServeError.badRequest("TEXT[\(k)] has \(ids.count) symbols; a bidirectional model reads a text whole, at most "
                     + "\(limits.maxBidirectionalSteps(model.config)) here")
             }
-            if wanted.contains("LOSS"), ids.count < 2 {
+            if wanted.contains("LOSS"), ids.count < 2, sequence == nil {  // a sequence's first symbol may follow its last request's
                 throw ServeError.badRequest("TEXT[\(k)] has \(ids.count) symbol; LOSS needs at least 2 (ask for NEXT_PROBABILITIES "
                     + "alone with outputs to read one symbol)")
             }
@@ -72,7 +73,7 @@ extension ServedModel {
             throw ServeError.badRequest("TEXT has \(unknown.count) symbols the model never saw (\(unknown.shown)); parameters.strict is true")
         }
         let results: [TextResult]
-        if let sequence = try sequenceParameters(request) {
+        if let sequence {
             guard kind == .languageModel else {
                 throw ServeError.badRequest("parameters.sequence_id is for language models; model \(name) is a classifier")
             }

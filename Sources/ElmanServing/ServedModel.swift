@@ -45,15 +45,24 @@ public final class ServedModel: Sendable {
     let generations = Locked(0)
 
     /// `onBatch` hears of every engine batch: its sequences and each request's time in the queue.
-    public init(name: String, model: TrainedModel, limits: ServeLimits = ServeLimits(),
-                onBatch: @escaping @Sendable (_ sequences: Int, _ queueTimes: [Duration]) -> Void = { _, _ in }) throws {
+    public convenience init(name: String, model: TrainedModel, limits: ServeLimits = ServeLimits(),
+                            onBatch: @escaping @Sendable (_ sequences: Int, _ queueTimes: [Duration]) -> Void = { _, _ in }) throws {
+        try self.init(name: name, model: model, limits: limits, onBatch: onBatch, startWorkers: true)
+    }
+
+    /// `startWorkers` false: requests queue until ``startWorkers()`` (tests of the queue's bounds).
+    init(name: String, model: TrainedModel, limits: ServeLimits, onBatch: @escaping @Sendable (_ sequences: Int, _ queueTimes: [Duration]) -> Void,
+         startWorkers: Bool) throws {
         self.name = name
         self.model = model
         self.limits = limits
         kind = model.isRegressor ? .regression : model.isClassifier ? .classifier : .languageModel
         batcher = try Batcher(model: model, limits: limits) { onBatch($0.sequences, $0.queueTimes) }
         sequences = SequenceStore(capacity: limits.maxSequences, idleTimeout: limits.sequenceIdleTimeout)
+        if startWorkers { batcher.start() }
     }
+
+    func startWorkers() { batcher.start() }
 
     /// Stops the workers after the requests already queued.
     public func shutdown() { batcher.shutdown() }

@@ -21,10 +21,11 @@ final class TextBatch {
     /// The most T·N cells of one engine call, by its widest row (C logits or H states): about 32 MB of logits.
     private let cellBudget: Int
 
-    init(_ model: TrainedModel) throws {
+    /// `cellBudget`: the default unless a test forces small chunks.
+    init(_ model: TrainedModel, cellBudget: Int? = nil) throws {
         self.model = model
         engine = try Engine<Float>(config: model.config)
-        cellBudget = max(1, (8 << 20) / max(model.config.outputSize, model.config.hiddenSize, 1))
+        self.cellBudget = cellBudget ?? max(1, (8 << 20) / max(model.config.outputSize, model.config.hiddenSize, 1))
     }
 
     func run(_ sequences: [[Int32]]) throws -> [TextResult] {
