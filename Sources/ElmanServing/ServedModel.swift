@@ -31,6 +31,8 @@ public struct ModelMetadata: Codable, Sendable {
     public let targets: [String]?
     /// A text model's token level: "char", "word" or "byte".
     public let level: String?
+    /// A language model's symbols, in NEXT_PROBABILITIES' column order.
+    public let symbols: [String]?
 }
 
 /// One model as the server serves it: the shared, immutable ``TrainedModel``, its dynamic batcher, and a
@@ -95,6 +97,7 @@ public final class ServedModel: Sendable {
         let columns = model.columns
         return ModelMetadata(name: name, versions: ["1"], platform: "elman", inputs: inputs, outputs: outputs, kind: kind,
                              labels: model.labels, columns: columns?.names, targets: columns.map { c in c.targets.map { c.names[$0] } },
-                             level: kind == .regression ? nil : model.vocabulary.level.rawValue)
+                             level: kind == .regression ? nil : model.vocabulary.level.rawValue,
+                             symbols: kind == .languageModel ? model.vocabulary.symbols : nil)
     }
 }

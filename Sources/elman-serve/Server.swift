@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 /// The routes of the Open Inference Protocol's REST API (v2), Triton's generate extension and the server's own
 /// pages, over the served models.
@@ -77,6 +78,8 @@ struct Server: Sendable {
         do {
             let buffer = try await request.body.collect(upTo: maxBody)
             return Array(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw ServeError.tooLarge("the request body is larger than \(maxBody) bytes (--max-body)")
         } catch let e as HTTPError where e.status == .contentTooLarge {
             throw ServeError.tooLarge("the request body is larger than \(maxBody) bytes (--max-body)")
         }
