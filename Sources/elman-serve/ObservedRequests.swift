@@ -18,11 +18,11 @@ struct ObservedRequests: RouterMiddleware {
         } catch let e as ServeError {
             response = json(["error": e.message], status: .init(code: e.status))
             if let after = e.retryAfter { response.headers[.retryAfter] = "\(after)" }
-        } catch let e as HTTPError {
+        } catch let e as any HTTPResponseError {  // Hummingbird's HTTPError, NIOTooManyBytesError, …: their own status
             let message = switch e.status {
             case .notFound: "no endpoint \(request.method) \(request.uri.path.prefix(100)); see GET /openapi.yaml"
             case .contentTooLarge: "the request body is larger than \(server.maxBody) bytes (--max-body)"
-            default: e.body ?? e.status.reasonPhrase
+            default: (e as? HTTPError)?.body ?? e.status.reasonPhrase
             }
             response = json(["error": message], status: e.status)
         } catch {

@@ -3,7 +3,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import NIOCore
 
 /// The routes of the Open Inference Protocol's REST API (v2), Triton's generate extension and the server's own
 /// pages, over the served models.
@@ -53,7 +52,7 @@ struct Server: Sendable {
         }
         router.get("/openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
+                     body: .init(byteBuffer: ByteBuffer(bytes: openAPIDocument(models: order))))
         }
         router.get("/") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
@@ -78,9 +77,7 @@ struct Server: Sendable {
         do {
             let buffer = try await request.body.collect(upTo: maxBody)
             return Array(buffer.readableBytesView)
-        } catch is NIOTooManyBytesError {
-            throw ServeError.tooLarge("the request body is larger than \(maxBody) bytes (--max-body)")
-        } catch let e as HTTPError where e.status == .contentTooLarge {
+        } catch let e as any HTTPResponseError where e.status == .contentTooLarge {  // collect(upTo:) throws NIOTooManyBytesError
             throw ServeError.tooLarge("the request body is larger than \(maxBody) bytes (--max-body)")
         }
     }
