@@ -219,7 +219,10 @@ public struct InferRequest: Sendable {
         case DecodingError.typeMismatch(_, let c) where c.codingPath.isEmpty:
             return "the top level is not an object"
         case DecodingError.typeMismatch(let type, let c):
-            return "\(path(c.codingPath)) has the wrong type; expected \(type)"
+            let name = "\(type)"
+            let expected = name.hasPrefix("String") ? "a string" : name.hasPrefix("Array") ? "an array"
+                : name.hasPrefix("Dictionary") ? "an object" : name.hasPrefix("Bool") ? "true or false" : "a number"
+            return "\(path(c.codingPath)) has the wrong type; expected \(expected)"
         case DecodingError.keyNotFound(let key, let c):
             return "\(path(c.codingPath + [key])) is missing"
         case DecodingError.valueNotFound(_, let c):
