@@ -33,6 +33,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 TOLERANCE = 1e-4
+STOP_TOKENS = 100_000  # a generation long enough for Stop to cut, the server's --max-tokens
 
 
 class Failure(Exception):
@@ -68,7 +69,7 @@ def train(elman, directory):
 
 def serve(binary, runs, log):
     """Starts elman-serve on a free port; returns the process and its URL from the line it prints."""
-    process = subprocess.Popen([binary, *runs, "--port", "0"], stdout=subprocess.PIPE, stderr=log, text=True)
+    process = subprocess.Popen([binary, *runs, "--port", "0", "--max-tokens", str(STOP_TOKENS)], stdout=subprocess.PIPE, stderr=log, text=True)
     lines = []
     reader = threading.Thread(target=lambda: lines.append(process.stdout.readline()), daemon=True)
     reader.start()
@@ -147,7 +148,7 @@ def generate_in_page(driver, prompt, parameters):
 def check_language_model(driver, url):
     choose(driver, "lm")
     wait(driver, 10, lambda d: d.find_element(By.ID, "prompt").is_displayed(), "the language model's prompt did not show")
-    prompt, parameters = "BT", {"temperature": 0.8, "top_k": 3, "max_tokens": 2000, "seed": 7}
+    prompt, parameters = "BT", {"temperature": 0.8, "top_k": 3, "max_tokens": 5000, "seed": 7}
     generate_in_page(driver, prompt, parameters)
     status = lambda d: d.find_element(By.ID, "gen-status").get_attribute("data-state")
     wait(driver, 60, lambda d: status(d) in ("done", "failed", "stopped"), "the generation did not end")
@@ -164,15 +165,15 @@ def check_language_model(driver, url):
     print(f"language model: {len(shown)} characters streamed in {len(lengths)} updates, equal to /generate's with seed 7")
 
     # Stop, clicked by the page's first update of a generation as long as the server allows.
-    generate_in_page(driver, prompt, {**parameters, "max_tokens": 10000})
+    generate_in_page(driver, prompt, {**parameters, "max_tokens": STOP_TOKENS})
     driver.execute_script("""
         const output = document.getElementById('output');
         new MutationObserver((_, o) => { o.disconnect(); document.getElementById('stop').click(); })
             .observe(output, {childList: true, characterData: true, subtree: true});""")
     wait(driver, 60, lambda d: status(d) in ("done", "failed", "stopped"), "the stopped generation did not end")
     n = len(driver.execute_script("return document.getElementById('output').textContent"))
-    check(status(driver) == "stopped" and 0 < n < 10000, f"Stop left the generation {status(driver)} with {n} characters of 10000")
-    print(f"language model: Stop aborted the stream after {n} of 10000 characters")
+    check(status(driver) == "stopped" and 0 < n < STOP_TOKENS, f"Stop left the generation {status(driver)} with {n} characters of {STOP_TOKENS}")
+    print(f"language model: Stop aborted the stream after {n} of {STOP_TOKENS} characters")
 
     # The server's 400 for a parameter out of range, in the page.
     set_value(driver, "max-tokens", "99999999")
