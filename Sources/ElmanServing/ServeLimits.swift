@@ -14,6 +14,9 @@ public struct ServeLimits: Sendable {
     public var maxTokens = 10_000
     /// The most steps a forecast may ask for (`horizon`).
     public var maxHorizon = 10_000
+    /// The most values one response may carry (N texts × C probabilities, B series × horizon × targets): 16 MB
+    /// of FP32, about 60 MB as JSON.
+    public var maxOutputValues = 1 << 22
     /// The most generations streaming at once (each holds a thread); past it, 503.
     public var maxGenerations = 64
     /// The most live stateful sequences per language model (`--max-sequences`), and how long an idle one lives.

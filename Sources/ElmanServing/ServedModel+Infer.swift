@@ -46,6 +46,11 @@ extension ServedModel {
             throw ServeError.badRequest("inputs[\(input.index)] (TEXT) has datatype \(input.datatype); expected BYTES (UTF-8 text)")
         }
         guard !elements.isEmpty else { throw ServeError.badRequest("inputs[\(input.index)] (TEXT) has no elements; expected at least one text") }
+        let width = max(1, model.labels?.count ?? model.config.outputSize)
+        guard elements.count <= limits.maxOutputValues / width else {
+            throw ServeError.badRequest("TEXT has \(elements.count) texts; the answer would hold \(elements.count) × \(width) values, "
+                + "more than \(limits.maxOutputValues) (send at most \(limits.maxOutputValues / width) texts per request)")
+        }
         let strict = try request.parameters.bool("strict") ?? false
         let sequence = try sequenceParameters(request)
         var unknown = UnknownSymbols()
@@ -122,6 +127,10 @@ extension ServedModel {
         }
         if try sequenceParameters(request) != nil { throw ServeError.badRequest("parameters.sequence_id is for language models; model \(name) is a regression model") }
         let horizon = try request.parameters.int("horizon", in: 1...limits.maxHorizon) ?? 1
+        guard b <= limits.maxOutputValues / (horizon * columns.targets.count) else {
+            throw ServeError.badRequest("\(b) series × horizon \(horizon) × \(columns.targets.count) targets is more than the "
+                + "\(limits.maxOutputValues) values one answer holds; send fewer series or a shorter horizon")
+        }
         let series = (0..<b).map { k in NumericSeries(columns: columns.names, values: Array(values[(k * t * d)..<((k + 1) * t * d)])) }
         guard case .series(let forecasts) = try await batcher.submit(.series(series, horizon: horizon)) else {
             throw ServeError.badRequest("internal: the batcher answered a forecast with texts")

@@ -32,7 +32,13 @@ final class TextBatch {
         guard !sequences.isEmpty, sequences.allSatisfy({ !$0.isEmpty }) else {
             throw ServeError.badRequest("a text input is empty; expected at least one symbol each")
         }
-        let last = try model.config.bidirectional ? wholeSequences(sequences) : chunked(sequences)
+        var last: (logits: [[Float]], loss: [Double]) = ([], [])
+        for start in stride(from: 0, to: sequences.count, by: cellBudget) {  // N ≤ the budget too: one step of N rows fits
+            let group = Array(sequences[start..<min(start + cellBudget, sequences.count)])
+            let part = try model.config.bidirectional ? wholeSequences(group) : chunked(group)
+            last.logits += part.logits
+            last.loss += part.loss
+        }
         let head = model.config.head
         return sequences.indices.map { n in
             var p = [Float](repeating: 0, count: model.config.outputSize)

@@ -71,6 +71,8 @@ struct ServeCommand: AsyncParsableCommand {
             }
         } catch let e as ServeError {
             Self.fail(e.message)
+        } catch {
+            Self.fail("\(error)")
         }
         var logger = Logger(label: "elman-serve")
         logger.logLevel = .info

@@ -125,3 +125,28 @@ final class ServedModelTests: XCTestCase {
         XCTAssertEqual(regression.metadata.targets, ["x", "y"])
     }
 }
+
+/// An answer's size is bounded before anything is computed.
+final class OutputBoundTests: XCTestCase {
+    func testTooManyTextsOrForecastValuesAre400() async throws {
+        var limits = ServeLimits()
+        limits.maxOutputValues = 9
+        let classifier = try ServedModel(name: "c", model: try Models.classifier(labels: ["x", "y", "z"]), limits: limits)
+        let regression = try ServedModel(name: "r", model: try Models.regression(), limits: limits)
+        defer { classifier.shutdown(); regression.shutdown() }
+        _ = try await classifier.infer(InferRequest(body: Models.textRequest(["a", "b", "c"]), headerLength: nil))  // 3 × 3 = 9
+        do {
+            _ = try await classifier.infer(InferRequest(body: Models.textRequest(["a", "b", "c", "a"]), headerLength: nil))
+            XCTFail("4 × 3 values accepted")
+        } catch let e as ServeError {
+            XCTAssertEqual(e.message, "TEXT has 4 texts; the answer would hold 4 × 3 values, more than 9 (send at most 3 texts per request)")
+        }
+        let body = #"{"inputs":[{"name":"SERIES","datatype":"FP32","shape":[1,1,2],"data":[1,2]}],"parameters":{"horizon":5}}"#
+        do {
+            _ = try await regression.infer(InferRequest(body: Array(body.utf8), headerLength: nil))
+            XCTFail("1 × 5 × 2 values accepted")
+        } catch let e as ServeError {
+            XCTAssertEqual(e.message, "1 series × horizon 5 × 2 targets is more than the 9 values one answer holds; send fewer series or a shorter horizon")
+        }
+    }
+}
