@@ -6,7 +6,8 @@ import Foundation
 /// engine batch. Inference runs on these threads, never on the server's event loops or Swift's cooperative pool.
 final class Batcher: @unchecked Sendable {  // state under `condition`; listed in tools/concurrency-escapes.txt
     enum Work: Sendable {
-        case texts([[Int32]])
+        /// Texts, and whether a language model's loss is wanted.
+        case texts([[Int32]], loss: Bool)
         case series([NumericSeries], horizon: Int)
     }
     enum Output: Sendable {
@@ -29,7 +30,7 @@ final class Batcher: @unchecked Sendable {  // state under `condition`; listed i
         }
         var sequences: Int {
             switch work {
-            case .texts(let t): t.count
+            case .texts(let t, _): t.count
             case .series(let s, _): s.count
             }
         }
@@ -41,6 +42,8 @@ final class Batcher: @unchecked Sendable {  // state under `condition`; listed i
     private var queue: [Job] = []
     private var stopping = false
     private var running = 0
+    /// Workers reading a batch now.
+    private var computing = 0
     private let onBatch: @Sendable (BatchReport) -> Void
 
     init(model: TrainedModel, limits: ServeLimits, onBatch: @escaping @Sendable (BatchReport) -> Void) throws {
@@ -109,9 +112,13 @@ final class Batcher: @unchecked Sendable {  // state under `condition`; listed i
                     live.append(job)
                 }
             }
-            guard !live.isEmpty else { continue }
-            onBatch(BatchReport(sequences: live.reduce(0) { $0 + $1.sequences }, queueTimes: live.map { started - $0.enqueued }))
-            run(live, on: runner)
+            if !live.isEmpty {
+                onBatch(BatchReport(sequences: live.reduce(0) { $0 + $1.sequences }, queueTimes: live.map { started - $0.enqueued }))
+                run(live, on: runner)
+            }
+            condition.lock()
+            computing -= jobs.isEmpty ? 0 : 1
+            condition.unlock()
         }
         condition.lock()
         running -= 1
@@ -130,9 +137,15 @@ final class Batcher: @unchecked Sendable {  // state under `condition`; listed i
             }
             return
         }
-        let all = jobs.flatMap { job -> [[Int32]] in if case .texts(let t) = job.work { t } else { [] } }
+        var all: [[Int32]] = [], loss = false
+        for job in jobs {
+            if case .texts(let texts, let wanted) = job.work {
+                all += texts
+                loss = loss || wanted
+            }
+        }
         do {
-            let results = try runner.run(all)
+            let results = try runner.run(all, loss: loss)
             var start = 0
             for job in jobs {
                 job.continuation.resume(returning: .texts(Array(results[start..<(start + job.sequences)])))
@@ -152,11 +165,14 @@ final class Batcher: @unchecked Sendable {  // state under `condition`; listed i
             if stopping { return nil }
             condition.wait()
         }
-        if limits.maxBatch > 1, limits.maxQueueDelay > .zero, isText(queue[0]) {
+        // Wait for more only while another worker computes: the server is loaded and requests are arriving. An idle
+        // server answers a lone request at once instead of holding it for the delay.
+        if limits.maxBatch > 1, limits.maxQueueDelay > .zero, computing > 0, isText(queue[0]) {
             let deadline = Date().addingTimeInterval(Self.seconds(limits.maxQueueDelay))
             while !stopping, queuedTextSequences() < limits.maxBatch, condition.wait(until: deadline) {}
         }
         guard !queue.isEmpty else { return [] }  // another worker took them while this one waited
+        computing += 1
         if !isText(queue[0]) { return [queue.removeFirst()] }
         var jobs = [queue.removeFirst()]
         var sequences = jobs[0].sequences

@@ -87,7 +87,7 @@ extension ServedModel {
             }
             results = [try continueSequence(sequence, ids: sequences[0], needsLoss: wanted.contains("LOSS"))]
         } else {
-            guard case .texts(let r) = try await batcher.submit(.texts(sequences)) else {
+            guard case .texts(let r) = try await batcher.submit(.texts(sequences, loss: wanted.contains("LOSS"))) else {
                 throw ServeError.badRequest("internal: the batcher answered a text request with a forecast")
             }
             results = r

@@ -28,14 +28,15 @@ final class TextBatch {
         self.cellBudget = cellBudget ?? max(1, (8 << 20) / max(model.config.outputSize, model.config.hiddenSize, 1))
     }
 
-    func run(_ sequences: [[Int32]]) throws -> [TextResult] {
+    /// `loss`: a language model's loss is wanted (else only the last step's outputs are read).
+    func run(_ sequences: [[Int32]], loss wantsLoss: Bool = true) throws -> [TextResult] {
         guard !sequences.isEmpty, sequences.allSatisfy({ !$0.isEmpty }) else {
             throw ServeError.badRequest("a text input is empty; expected at least one symbol each")
         }
         var last: (logits: [[Float]], loss: [Double]) = ([], [])
         for start in stride(from: 0, to: sequences.count, by: cellBudget) {  // N ≤ the budget too: one step of N rows fits
             let group = Array(sequences[start..<min(start + cellBudget, sequences.count)])
-            let part = try model.config.bidirectional ? wholeSequences(group) : chunked(group)
+            let part = try model.config.bidirectional ? wholeSequences(group) : chunked(group, loss: wantsLoss)
             last.logits += part.logits
             last.loss += part.loss
         }
@@ -46,12 +47,12 @@ final class TextBatch {
             let probabilities = model.labels?.count == 2 ? [1 - p[0], p[0]] : p
             let predicted = sequences[n].count - 1
             return TextResult(probabilities: probabilities,
-                              loss: model.isClassifier || predicted < 1 ? nil : Float(last.loss[n] / Double(predicted)))
+                              loss: model.isClassifier || !wantsLoss || predicted < 1 ? nil : Float(last.loss[n] / Double(predicted)))
         }
     }
 
     /// One-way: time in chunks, longest sequences first so that those still running are always a prefix.
-    private func chunked(_ sequences: [[Int32]]) throws -> (logits: [[Float]], loss: [Double]) {
+    private func chunked(_ sequences: [[Int32]], loss wantsLoss: Bool) throws -> (logits: [[Float]], loss: [Double]) {
         let config = model.config, c = config.outputSize, h = config.hiddenSize, layers = config.layers
         let order = sequences.indices.sorted { sequences[$0].count > sequences[$1].count }
         let longest = sequences[order[0]].count
@@ -78,7 +79,7 @@ final class TextBatch {
                 let sequence = sequences[i]
                 for t in 0..<lengths[n] {
                     let row = (t * active + n) * c, position = t0 + t
-                    if model.labels == nil, position + 1 < sequence.count {
+                    if wantsLoss, model.labels == nil, position + 1 < sequence.count {
                         loss[i] += Self.crossEntropy(logits, row: row, count: c, target: Int(sequence[position + 1]))
                     }
                     if position == sequence.count - 1 { lastLogits[i] = Array(logits[row..<(row + c)]) }

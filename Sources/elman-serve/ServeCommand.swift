@@ -58,6 +58,9 @@ struct ServeCommand: AsyncParsableCommand {
         limits.maxSequences = maxSequences
         limits.sequenceIdleTimeout = .milliseconds(Int64(sequenceTimeout * 1000))
 
+        // Each worker reads its batches on one core: the engine's lanes (one thread per core) would give every worker
+        // all the cores at once, more threads than cores. ELMAN_THREADS set by the user wins; one worker keeps the lanes.
+        if limits.workers > 1 { setenv("ELMAN_THREADS", "1", 0) }
         let metrics = ServerMetrics()
         let served: [ServedModel]
         do {
