@@ -43,22 +43,10 @@ def main():
     ap.add_argument("--top-k", type=int, default=5, help="next symbols compared per line, language models (default: 5)")
     a = ap.parse_args()
 
-    state = load_file(a.model)
-    with safe_open(a.model, "np") as f:
-        meta = f.metadata() or {}
-    layers = sum(1 for k in state if k.startswith("rnn.weight_hh_l") and not k.endswith("_reverse"))
-    bidirectional = "rnn.weight_hh_l0_reverse" in state
-    hidden, vocab = state["rnn.weight_hh_l0"].shape[0], state["rnn.weight_ih_l0"].shape[1]
-    nonlinearity = meta.get("nonlinearity", "tanh")
-    readout = json.loads(meta.get("config", "{}")).get("readout", "everyStep")
-    rnn = torch.nn.RNN(vocab, hidden, num_layers=layers, nonlinearity=nonlinearity,
-                       bias="rnn.bias_ih_l0" in state, bidirectional=bidirectional)
-    width = hidden * (2 if bidirectional else 1)
-    fc = torch.nn.Linear(width, state["fc.weight"].shape[0], bias="fc.bias" in state)
-    rnn.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("rnn.")}, strict=True)
-    fc.load_state_dict({k[3:]: v for k, v in state.items() if k.startswith("fc.")}, strict=True)
-    print(f"loaded {a.model} into nn.RNN({vocab}, {hidden}, num_layers={layers}, nonlinearity={nonlinearity!r}, "
-          f"bidirectional={bidirectional}) + nn.Linear({width}, {fc.out_features})")
+    rnn, fc, meta, hidden, bidirectional, readout = load(a.model)
+    vocab = rnn.input_size
+    print(f"loaded {a.model} into nn.RNN({vocab}, {hidden}, num_layers={rnn.num_layers}, "
+          f"nonlinearity={rnn.nonlinearity!r}, bidirectional={bidirectional}) + nn.Linear({fc.in_features}, {fc.out_features})")
 
     if a.predict:
         return predict(a, rnn, fc, meta, hidden, bidirectional, readout)
@@ -126,6 +114,25 @@ def main():
         sys.exit("FAILED: PyTorch and Elman disagree")
     print(f"PyTorch and elman agree ({head} head{', bidirectional, ' + readout if bidirectional else ''}): "
           f"loss {loss.item():.6f} on {T}×{N} steps, h_n and every gradient within 1e-4")
+
+
+def load(path):
+    """The model file at `path` as (nn.RNN, nn.Linear, its metadata, H, bidirectional, readout); the state dict
+    unchanged from `safetensors.torch.load_file` (bench/serve_mlserver.py serves the modules through MLServer)."""
+    state = load_file(path)
+    with safe_open(path, "np") as f:
+        meta = f.metadata() or {}
+    layers = sum(1 for k in state if k.startswith("rnn.weight_hh_l") and not k.endswith("_reverse"))
+    bidirectional = "rnn.weight_hh_l0_reverse" in state
+    hidden, vocab = state["rnn.weight_hh_l0"].shape[0], state["rnn.weight_ih_l0"].shape[1]
+    readout = json.loads(meta.get("config", "{}")).get("readout", "everyStep")
+    rnn = torch.nn.RNN(vocab, hidden, num_layers=layers, nonlinearity=meta.get("nonlinearity", "tanh"),
+                       bias="rnn.bias_ih_l0" in state, bidirectional=bidirectional)
+    width = hidden * (2 if bidirectional else 1)
+    fc = torch.nn.Linear(width, state["fc.weight"].shape[0], bias="fc.bias" in state)
+    rnn.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("rnn.")}, strict=True)
+    fc.load_state_dict({k[3:]: v for k, v in state.items() if k.startswith("fc.")}, strict=True)
+    return rnn, fc, meta, hidden, bidirectional, readout
 
 
 def pieces(text, level):
