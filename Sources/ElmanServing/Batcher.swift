@@ -6,9 +6,10 @@ import Foundation
 /// engine batch. Inference runs on these threads, never on the server's event loops or Swift's cooperative pool.
 final class Batcher: @unchecked Sendable {  // state under `condition`; listed in tools/concurrency-escapes.txt
     enum Work: Sendable {
-        /// Texts, and whether a language model's loss is wanted.
+        /// Texts, and whether a language model's loss is wanted: merged with other text work into engine batches.
         case texts([[Int32]], loss: Bool)
-        case series([NumericSeries], horizon: Int)
+        /// Work that runs by itself on a worker (a forecast feeds itself back; a sequence carries its own state).
+        case alone(@Sendable () throws -> Output)
     }
     enum Output: Sendable {
         case texts([TextResult])
@@ -31,7 +32,7 @@ final class Batcher: @unchecked Sendable {  // state under `condition`; listed i
         var sequences: Int {
             switch work {
             case .texts(let t, _): t.count
-            case .series(let s, _): s.count
+            case .alone: 1
             }
         }
     }
@@ -41,7 +42,6 @@ final class Batcher: @unchecked Sendable {  // state under `condition`; listed i
     private let condition = NSCondition()
     private var queue: [Job] = []
     private var stopping = false
-    private var running = 0
     /// Workers reading a batch now.
     private var computing = 0
     private let onBatch: @Sendable (BatchReport) -> Void
@@ -60,9 +60,6 @@ final class Batcher: @unchecked Sendable {  // state under `condition`; listed i
                 if let runner = try? TextBatch(model) { work(runner) }
             }
             thread.name = "elman-serve worker \(k)"
-            condition.lock()
-            running += 1
-            condition.unlock()
             thread.start()
         }
     }
@@ -120,21 +117,12 @@ final class Batcher: @unchecked Sendable {  // state under `condition`; listed i
             computing -= jobs.isEmpty ? 0 : 1
             condition.unlock()
         }
-        condition.lock()
-        running -= 1
-        condition.broadcast()
-        condition.unlock()
     }
 
-    /// Text jobs together in one engine batch; a series job alone (each forecast feeds itself back).
+    /// Text jobs together in one engine batch; other work alone.
     private func run(_ jobs: [Job], on runner: TextBatch) {
-        if case .series(let series, let horizon) = jobs[0].work {
-            do {
-                let out = try series.map { try runner.model.forecast(history: $0, horizon: horizon) }
-                jobs[0].continuation.resume(returning: .series(out))
-            } catch {
-                jobs[0].continuation.resume(throwing: ServeError.badRequest("\(error)"))
-            }
+        if case .alone(let work) = jobs[0].work {
+            do { jobs[0].continuation.resume(returning: try work()) } catch { jobs[0].continuation.resume(throwing: Self.served(error)) }
             return
         }
         var all: [[Int32]] = [], loss = false
@@ -152,7 +140,7 @@ final class Batcher: @unchecked Sendable {  // state under `condition`; listed i
                 start += job.sequences
             }
         } catch {
-            for job in jobs { job.continuation.resume(throwing: ServeError.badRequest("\(error)")) }
+            for job in jobs { job.continuation.resume(throwing: Self.served(error)) }
         }
     }
 
@@ -194,6 +182,13 @@ final class Batcher: @unchecked Sendable {  // state under `condition`; listed i
             n += job.sequences
         }
         return n
+    }
+
+    /// An error as the client sees it: a ServeError as it is, the library's (a model's own check) as a 400; anything
+    /// else is the server's fault and stays an internal error (500).
+    static func served(_ error: any Error) -> any Error {
+        if let e = error as? ElmanError { return ServeError.badRequest(e.message) }
+        return error
     }
 
     static func seconds(_ d: Duration) -> Double {

@@ -2,9 +2,11 @@ import Elman
 import Foundation
 
 /// Triton's generate extension: `{"text_input": "…", "parameters": {"max_tokens", "temperature", "top_k",
-/// "seed"}}`, read and checked before anything is generated, so that a bad request is a 400 and never a broken
-/// stream.
+/// "seed"}}` — the parameters may also stand beside `text_input`, as Triton passes a request's other fields — read and
+/// checked before anything is generated, so that a bad request is a 400 and never a broken stream.
 public struct GenerateRequest: Sendable {
+    /// The request's `id`, echoed in the response.
+    public let id: String?
     public let prompt: String
     public let maxTokens: Int
     public let temperature: Double
@@ -23,8 +25,14 @@ public struct GenerateRequest: Sendable {
         do { object = try JSONDecoder().decode([String: JSON].self, from: Data(body)) } catch {
             throw ServeError.badRequest("the request body is not a generate request (\(InferRequest.describe(error))); expected {\"text_input\": \"…\", \"parameters\": {…}}")
         }
-        if let unknown = object.keys.sorted().first(where: { !Self.fields.contains($0) }) {
-            throw ServeError.badRequest("\"\(unknown.prefix(40))\" is not a field of a generate request; expected text_input and parameters")
+        if let unknown = object.keys.sorted().first(where: { !Self.fields.contains($0) && !Self.parameterNames.contains($0) }) {
+            throw ServeError.badRequest("\"\(unknown.prefix(40))\" is not a field of a generate request; expected text_input, id, "
+                + "parameters, and max_tokens, temperature, top_k, seed beside them or in parameters")
+        }
+        switch object["id"] {
+        case nil, .null?: id = nil
+        case .string(let s)?: id = s
+        case let v?: throw ServeError.badRequest("id is \(v.kind); expected a string")
         }
         guard case .string(let prompt)? = object["text_input"] else {
             throw ServeError.badRequest("text_input is \(object["text_input"]?.kind ?? "missing"); expected a string (the prompt, may be empty)")
@@ -34,6 +42,10 @@ public struct GenerateRequest: Sendable {
         case nil, .null?: break
         case .object(let o)?: parameters = o
         case let v?: throw ServeError.badRequest("parameters is \(v.kind); expected an object")
+        }
+        for key in Self.parameterNames where object[key] != nil {
+            guard parameters[key] == nil else { throw ServeError.badRequest("\(key) is given twice, beside text_input and in parameters") }
+            parameters[key] = object[key]
         }
         if let unknown = parameters.keys.sorted().first(where: { !Self.parameterNames.contains($0) }) {
             throw ServeError.badRequest("parameters.\(unknown.prefix(40)) is not a generate parameter; expected max_tokens, temperature, top_k, seed")

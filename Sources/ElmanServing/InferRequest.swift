@@ -15,14 +15,13 @@ public struct InputTensor: Sendable {
     public let data: Data
     /// Its index in `inputs`, for messages.
     public let index: Int
-
-    public var elementCount: Int { shape.reduce(1, *) }
 }
 
-/// An output the client asked for by name, and whether it wants it in the binary section.
+/// An output the client asked for by name, and whether it wants it in the binary section (nil: as the request's
+/// `binary_data_output` says).
 public struct RequestedOutput: Sendable {
     public let name: String
-    public let binary: Bool
+    public let binary: Bool?
 }
 
 /// An Open Inference Protocol `infer` request (KServe v2 REST), with Triton's binary tensor data extension: the
@@ -98,7 +97,11 @@ public struct InferRequest: Sendable {
             try outputs.enumerated().map { i, o in
                 guard let name = o.name else { throw ServeError.badRequest("outputs[\(i)].name is missing") }
                 let p = RequestParameters(o.parameters, path: "outputs[\(i)].parameters")
-                return RequestedOutput(name: name, binary: try p.bool("binary_data") ?? false)
+                if let other = p.values.keys.sorted().first(where: { $0 != "binary_data" }) {
+                    throw ServeError.badRequest("outputs[\(i)].parameters.\(other.prefix(40)) is not read (Triton's classification "
+                        + "extension included); expected binary_data only")
+                }
+                return RequestedOutput(name: name, binary: try p.bool("binary_data"))
             }
         }
     }

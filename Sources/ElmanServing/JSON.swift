@@ -6,6 +6,8 @@ public enum JSON: Codable, Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
+    /// An integer above Int64.max (Triton's sequence ids are uint64).
+    case uint(UInt64)
     case double(Double)
     case string(String)
     case array([JSON])
@@ -16,6 +18,7 @@ public enum JSON: Codable, Sendable, Equatable {
         if c.decodeNil() { self = .null }
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }
         else if let i = try? c.decode(Int64.self) { self = .int(i) }
+        else if let u = try? c.decode(UInt64.self) { self = .uint(u) }
         else if let d = try? c.decode(Double.self) { self = .double(d) }
         else if let s = try? c.decode(String.self) { self = .string(s) }
         else if let a = try? c.decode([JSON].self) { self = .array(a) }
@@ -28,6 +31,7 @@ public enum JSON: Codable, Sendable, Equatable {
         case .null: try c.encodeNil()
         case .bool(let b): try c.encode(b)
         case .int(let i): try c.encode(i)
+        case .uint(let u): try c.encode(u)
         case .double(let d): try c.encode(d)
         case .string(let s): try c.encode(s)
         case .array(let a): try c.encode(a)
@@ -40,7 +44,7 @@ public enum JSON: Codable, Sendable, Equatable {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
-        case .int, .double: "a number"
+        case .int, .uint, .double: "a number"
         case .string: "a string"
         case .array: "an array"
         case .object: "an object"
@@ -51,6 +55,7 @@ public enum JSON: Codable, Sendable, Equatable {
     public var number: Double? {
         switch self {
         case .int(let i): Double(i)
+        case .uint(let u): Double(u)
         case .double(let d): d
         default: nil
         }
@@ -99,6 +104,7 @@ public struct RequestParameters: Sendable {
         guard let v = values[key], v != .null else { return nil }
         switch v {
         case .int(let i) where i >= 0: return UInt64(i)
+        case .uint(let u): return u
         case .string(let s) where UInt64(s) != nil: return UInt64(s)
         default: throw ServeError.badRequest("\(path).\(key) is \(Self.show(v)); expected an integer in 0...\(UInt64.max)")
         }
@@ -110,6 +116,7 @@ public struct RequestParameters: Sendable {
         case .null: "null"
         case .bool(let b): "\(b)"
         case .int(let i): "\(i)"
+        case .uint(let u): "\(u)"
         case .double(let d): "\(d)"
         case .string(let s): "\"\(s.prefix(40))\(s.count > 40 ? "…" : "")\""
         case .array: "an array"

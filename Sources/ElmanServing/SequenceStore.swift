@@ -5,17 +5,17 @@ import Foundation
 /// `sequence_id` continues the hidden state its sequence left; `sequence_start` begins it anew, `sequence_end`
 /// forgets it after the request. At most `capacity` live at once; one idle longer than `idleTimeout` is forgotten.
 final class SequenceStore: Sendable {
-    /// A sequence between requests: the state after its text and the distribution of the symbol to come.
+    /// A sequence between requests: the state after its text and the logits of its last symbol (nil before any).
     struct Entry: Sendable {
         var state: TrainedModel.State
-        var next: [Float]?
+        var last: [Float]?
         var lastUsed: ContinuousClock.Instant
         var busy: Bool
     }
 
     let capacity: Int
     let idleTimeout: Duration
-    private let entries = Locked([String: Entry]())
+    private let entries = Locked([SequenceID: Entry]())
 
     init(capacity: Int, idleTimeout: Duration) {
         self.capacity = capacity
@@ -25,7 +25,7 @@ final class SequenceStore: Sendable {
     var count: Int { entries.withLock { $0.count } }
 
     /// Takes sequence `id` for one request (fresh when `start`); it stays busy until ``checkIn(_:_:end:)``.
-    func checkOut(_ id: String, start: Bool, initial: TrainedModel.State) throws -> Entry {
+    func checkOut(_ id: SequenceID, start: Bool, initial: TrainedModel.State) throws -> Entry {
         let now = ContinuousClock.now
         return try entries.withLock { entries in
             entries = entries.filter { $0.value.busy || now - $0.value.lastUsed < idleTimeout }
@@ -33,7 +33,7 @@ final class SequenceStore: Sendable {
                 guard !entry.busy else {
                     throw ServeError(status: 409, "sequence \(id) is busy with another request; send one sequence's requests one after another")
                 }
-                if start { entry = Entry(state: initial, next: nil, lastUsed: now, busy: true) }
+                if start { entry = Entry(state: initial, last: nil, lastUsed: now, busy: true) }
                 entry.busy = true
                 entries[id] = entry
                 return entry
@@ -45,23 +45,23 @@ final class SequenceStore: Sendable {
             guard entries.count < capacity else {
                 throw ServeError.overloaded("\(capacity) sequences are live (--max-sequences); end one with sequence_end, or retry later")
             }
-            let entry = Entry(state: initial, next: nil, lastUsed: now, busy: true)
+            let entry = Entry(state: initial, last: nil, lastUsed: now, busy: true)
             entries[id] = entry
             return entry
         }
     }
 
-    /// Returns a sequence after its request: kept with its new state, or forgotten at its end (or when the request
-    /// failed and the sequence was fresh, `entry` nil).
-    func checkIn(_ id: String, _ entry: Entry?, end: Bool) {
+    /// Returns a sequence after its request: kept with its new state, or forgotten at its end.
+    func checkIn(_ id: SequenceID, _ entry: Entry, end: Bool) {
         entries.withLock { entries in
-            guard !end, var kept = entry else {
-                if end { entries[id] = nil } else { entries[id]?.busy = false }
-                return
+            if end {
+                entries[id] = nil
+            } else {
+                var kept = entry
+                kept.busy = false
+                kept.lastUsed = .now
+                entries[id] = kept
             }
-            kept.busy = false
-            kept.lastUsed = .now
-            entries[id] = kept
         }
     }
 }

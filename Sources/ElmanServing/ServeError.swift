@@ -1,7 +1,7 @@
 /// An answer other than success, with the HTTP status the Open Inference Protocol gives it and a message that names
 /// the field, the value and what was expected. Client input maps to 4xx; only overload is a 5xx (503).
 public struct ServeError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The HTTP status: 400, 404, 413 or 503.
+    /// The HTTP status: 400, 404, 409 (a sequence busy), 413, 415 (a compressed body) or 503.
     public let status: Int
     /// The protocol's `{"error": message}`.
     public let message: String

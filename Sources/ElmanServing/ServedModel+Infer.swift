@@ -26,7 +26,7 @@ extension ServedModel {
         return asked.map(\.name)
     }
 
-    /// The one input this model reads, checked by name and rank.
+    /// The one input this model reads, checked by name and rank (TEXT: [N], or [N, 1] as many clients send BYTES).
     private func onlyInput(_ request: InferRequest, rank: Int) throws -> InputTensor {
         let expected = inputs[0]
         for t in request.inputs where t.name != expected.name {
@@ -34,7 +34,7 @@ extension ServedModel {
                 + "(\(expected.datatype), shape \(expected.shape))")
         }
         guard let input = request.inputs.first else { throw ServeError.badRequest("inputs is empty; expected \(expected.name)") }
-        guard input.shape.count == rank else {
+        guard input.shape.count == rank || (rank == 1 && input.shape.count == 2 && input.shape[1] == 1) else {
             throw ServeError.badRequest("inputs[\(input.index)] (\(input.name)) has shape \(input.shape); expected \(rank) dimensions, \(expected.shape)")
         }
         return input
@@ -46,6 +46,9 @@ extension ServedModel {
             throw ServeError.badRequest("inputs[\(input.index)] (TEXT) has datatype \(input.datatype); expected BYTES (UTF-8 text)")
         }
         guard !elements.isEmpty else { throw ServeError.badRequest("inputs[\(input.index)] (TEXT) has no elements; expected at least one text") }
+        guard elements.count <= limits.maxTexts else {
+            throw ServeError.badRequest("TEXT has \(elements.count) texts; expected at most \(limits.maxTexts) per request")
+        }
         let width = max(1, model.labels?.count ?? model.config.outputSize)
         guard elements.count <= limits.maxOutputValues / width else {
             throw ServeError.badRequest("TEXT has \(elements.count) texts; the answer would hold \(elements.count) × \(width) values, "
@@ -55,6 +58,7 @@ extension ServedModel {
         let sequence = try sequenceParameters(request)
         var unknown = UnknownSymbols()
         var sequences: [[Int32]] = []
+        var symbols = 0
         for (k, bytes) in elements.enumerated() {
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 throw ServeError.badRequest("TEXT[\(k)] is not UTF-8; expected UTF-8 text")
@@ -73,6 +77,10 @@ extension ServedModel {
                     + "alone with outputs to read one symbol)")
             }
             sequences.append(ids)
+            symbols += ids.count
+            guard symbols <= limits.maxSteps else {
+                throw ServeError.badRequest("TEXT has more than \(limits.maxSteps) symbols in all; expected at most that many per request")
+            }
         }
         if strict, !unknown.isEmpty {
             throw ServeError.badRequest("TEXT has \(unknown.count) symbols the model never saw (\(unknown.shown)); parameters.strict is true")
@@ -85,7 +93,13 @@ extension ServedModel {
             guard sequences.count == 1 else {
                 throw ServeError.badRequest("a sequence request carries one text; TEXT has \(sequences.count) elements")
             }
-            results = [try continueSequence(sequence, ids: sequences[0], needsLoss: wanted.contains("LOSS"))]
+            let ids = sequences[0], needsLoss = wanted.contains("LOSS")
+            guard case .texts(let r) = try await batcher.submit(.alone { [self] in
+                .texts([try continueSequence(sequence, ids: ids, needsLoss: needsLoss)])
+            }) else {
+                throw ServeError.badRequest("internal: a sequence answered with a forecast")
+            }
+            results = r
         } else {
             guard case .texts(let r) = try await batcher.submit(.texts(sequences, loss: wanted.contains("LOSS"))) else {
                 throw ServeError.badRequest("internal: the batcher answered a text request with a forecast")
@@ -114,7 +128,7 @@ extension ServedModel {
         guard let columns = model.columns else { throw ServeError.badRequest("model \(name) is not a regression model") }
         let input = try onlyInput(request, rank: 3)
         guard input.datatype == "FP32" || input.datatype == "FP64", case .numbers(let values) = input.data else {
-            throw ServeError.badRequest("inputs[\(input.index)] (SERIES) has datatype \(input.datatype); expected FP32")
+            throw ServeError.badRequest("inputs[\(input.index)] (SERIES) has datatype \(input.datatype); expected FP32 (or FP64)")
         }
         let (b, t, d) = (input.shape[0], input.shape[1], input.shape[2])
         guard d == columns.names.count else {
@@ -127,12 +141,16 @@ extension ServedModel {
         }
         if try sequenceParameters(request) != nil { throw ServeError.badRequest("parameters.sequence_id is for language models; model \(name) is a regression model") }
         let horizon = try request.parameters.int("horizon", in: 1...limits.maxHorizon) ?? 1
+        guard b * (t + horizon) <= limits.maxSteps else {
+            throw ServeError.badRequest("\(b) series × (\(t) steps + horizon \(horizon)) is more than the \(limits.maxSteps) steps one request may ask for")
+        }
         guard b <= limits.maxOutputValues / (horizon * columns.targets.count) else {
             throw ServeError.badRequest("\(b) series × horizon \(horizon) × \(columns.targets.count) targets is more than the "
                 + "\(limits.maxOutputValues) values one answer holds; send fewer series or a shorter horizon")
         }
         let series = (0..<b).map { k in NumericSeries(columns: columns.names, values: Array(values[(k * t * d)..<((k + 1) * t * d)])) }
-        guard case .series(let forecasts) = try await batcher.submit(.series(series, horizon: horizon)) else {
+        let model = self.model
+        guard case .series(let forecasts) = try await batcher.submit(.alone { .series(try series.map { try model.forecast(history: $0, horizon: horizon) }) }) else {
             throw ServeError.badRequest("internal: the batcher answered a forecast with texts")
         }
         let targets = columns.targets.count
@@ -143,7 +161,5 @@ extension ServedModel {
 
 extension ServeLimits {
     /// The longest text a bidirectional model reads whole (its cells fit one engine batch's budget).
-    func maxBidirectionalSteps(_ config: ModelConfig) -> Int {
-        max(1, (8 << 20) / max(config.outputSize, config.hiddenSize, 1))
-    }
+    func maxBidirectionalSteps(_ config: ModelConfig) -> Int { TextBatch.defaultCellBudget(config) }
 }

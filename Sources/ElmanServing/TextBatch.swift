@@ -25,7 +25,12 @@ final class TextBatch {
     init(_ model: TrainedModel, cellBudget: Int? = nil) throws {
         self.model = model
         engine = try Engine<Float>(config: model.config)
-        self.cellBudget = cellBudget ?? max(1, (8 << 20) / max(model.config.outputSize, model.config.hiddenSize, 1))
+        self.cellBudget = cellBudget ?? Self.defaultCellBudget(model.config)
+    }
+
+    /// T·N cells of 8M floats (32 MB) at the widest row: C logits or H states.
+    static func defaultCellBudget(_ config: ModelConfig) -> Int {
+        max(1, (8 << 20) / max(config.outputSize, config.hiddenSize, 1))
     }
 
     /// `loss`: a language model's loss is wanted (else only the last step's outputs are read).

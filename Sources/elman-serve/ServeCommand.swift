@@ -4,6 +4,7 @@ import ElmanServing
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 @main
 struct ServeCommand: AsyncParsableCommand {
@@ -19,20 +20,24 @@ struct ServeCommand: AsyncParsableCommand {
             SIGTERM or SIGINT stops accepting, finishes the requests in flight and exits 0.
             """)
 
+    /// The library's defaults, declared once in ServeLimits.
+    private static let defaults = ServeLimits()
+    private var defaults: ServeLimits { Self.defaults }
+
     @Argument(help: "Model files or run directories written by elman train.") var models: [String]
     @Option(help: "A model's name, once per MODEL in order (default: from its path).") var name: [String] = []
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port, printed at start).") var port = 8000
-    @Option(help: "Most sequences in one engine batch (1: no dynamic batching).") var maxBatch = 64
-    @Option(help: "Microseconds a worker waits for more requests to fill a batch.") var maxQueueDelayUs = 500
-    @Option(help: "Most requests waiting per model; past it, 503 with Retry-After.") var maxQueue = 1024
-    @Option(help: "Seconds a request may wait in the queue; past it, 503.") var requestTimeout = 30.0
+    @Option(help: "Most sequences in one engine batch (1: no dynamic batching).") var maxBatch = defaults.maxBatch
+    @Option(help: "Microseconds a worker waits for more requests to fill a batch.") var maxQueueDelayUs = Int(defaults.maxQueueDelay / .microseconds(1))
+    @Option(help: "Most requests waiting per model; past it, 503 with Retry-After.") var maxQueue = defaults.maxQueue
+    @Option(help: "Seconds a request may wait in the queue; past it, 503.") var requestTimeout = Double(defaults.requestTimeout / .milliseconds(1)) / 1000
     @Option(help: "Worker threads per model (default: the number of cores).") var workers: Int?
     @Option(help: "Largest request body in bytes; past it, 413.") var maxBody = 8 << 20
-    @Option(help: "Most max_tokens a generation may ask for.") var maxTokens = 10_000
-    @Option(help: "Most generations streaming at once; past it, 503.") var maxGenerations = 64
-    @Option(help: "Most live stateful sequences per language model (sequence_id).") var maxSequences = 1024
-    @Option(help: "Seconds an idle stateful sequence is kept.") var sequenceTimeout = 60.0
+    @Option(help: "Most max_tokens a generation may ask for.") var maxTokens = defaults.maxTokens
+    @Option(help: "Most generations streaming at once; past it, 503.") var maxGenerations = defaults.maxGenerations
+    @Option(help: "Most live stateful sequences per language model (sequence_id).") var maxSequences = defaults.maxSequences
+    @Option(help: "Seconds an idle stateful sequence is kept.") var sequenceTimeout = Double(defaults.sequenceIdleTimeout / .milliseconds(1)) / 1000
 
     func validate() throws {
         for (flag, value, least) in [("--max-batch", maxBatch, 1), ("--max-queue-delay-us", maxQueueDelayUs, 0), ("--max-queue", maxQueue, 1),
@@ -41,8 +46,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("\(flag) is \(value); expected ≥ \(least)")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port is \(port); expected 0...65535") }
-        for (flag, value) in [("--request-timeout", requestTimeout), ("--sequence-timeout", sequenceTimeout)] where !(value > 0 && value.isFinite) {
-            throw ValidationError("\(flag) is \(value); expected a positive number of seconds")
+        for (flag, value) in [("--request-timeout", requestTimeout), ("--sequence-timeout", sequenceTimeout)] where !(value > 0 && value <= 86_400) {
+            throw ValidationError("\(flag) is \(value); expected seconds in (0, 86400]")
         }
     }
 
@@ -82,6 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
         let server = Server(models: served, limits: limits, maxBody: maxBody, metrics: metrics)
         let app = Application(
             router: server.router(logger: logger),
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(Self.idleTimeout)))),
             configuration: .init(address: .hostname(host, port: port), serverName: "elman-serve"),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
@@ -89,13 +95,20 @@ struct ServeCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("elman-serve: \(list) on http://\(host):\(bound) — playground at /, API at /v2, OpenAPI at /openapi.yaml\n".utf8))
             },
             logger: logger)
+        // SIGTERM/SIGINT: stop accepting, let the requests in flight finish, but not for longer than the bound (a
+        // client that never reads its stream must not keep the process alive).
+        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(Self.shutdownGrace)
         do {
-            try await app.runService()
+            try await ServiceGroup(configuration: group).run()
         } catch {
             Self.fail("cannot serve on \(host):\(port): \(Self.reason(error))")
         }
         served.forEach { $0.shutdown() }
     }
+
+    /// Seconds an idle connection stays open, and the longest a shutdown waits for requests in flight.
+    static let idleTimeout = 60, shutdownGrace = 15
 
     /// One line on standard error and exit 1: the start-up errors (a model file, a name, the address).
     static func fail(_ message: String) -> Never {

@@ -79,15 +79,20 @@ struct Server: Sendable {
             return Array(buffer.readableBytesView)
         } catch let e as any HTTPResponseError where e.status == .contentTooLarge {  // collect(upTo:) throws NIOTooManyBytesError
             throw ServeError.tooLarge("the request body is larger than \(maxBody) bytes (--max-body)")
+        } catch {
+            throw ServeError.badRequest("the request body could not be read: it ended before its announced length")
         }
     }
 
     func infer(_ request: Request, _ context: Context) async throws -> Response {
         let served = try model(context)
+        if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
+            throw ServeError(status: 415, "Content-Encoding \(encoding.prefix(20)) is not read; send the body uncompressed")
+        }
         let inferRequest = try InferRequest(body: try await body(request), headerLength: request.headers[inferenceHeaderLength])
         let response = try await served.infer(inferRequest)
         var named: [String: Bool] = [:]
-        for output in inferRequest.outputs ?? [] { named[output.name] = output.binary }
+        for output in inferRequest.outputs ?? [] { named[output.name] = output.binary ?? inferRequest.binaryOutput }
         let (bytes, headerLength) = response.encoded { named[$0] ?? inferRequest.binaryOutput }
         var headers: HTTPFields = [.contentType: headerLength == nil ? "application/json" : "application/octet-stream"]
         if let headerLength { headers[inferenceHeaderLength] = "\(headerLength)" }
@@ -98,22 +103,23 @@ struct Server: Sendable {
         let served = try model(context)
         let generateRequest = try GenerateRequest(body: try await body(request), for: served)
         let text = try await served.generate(generateRequest)
-        return json(GenerateResponse(model_name: served.name, text_output: text))
+        return json(GenerateResponse(model_name: served.name, id: generateRequest.id, text_output: text))
     }
 
     /// Server-Sent Events, one `data:` event per generated symbol as it is made, as Triton's generate_stream
     /// writes them; an error after the stream began is a last event `{"error": …}`.
     func generateStream(_ request: Request, _ context: Context) async throws -> Response {
         let served = try model(context)
-        let generation = try served.generateStream(try GenerateRequest(body: try await body(request), for: served))
-        let name = served.name
+        let generateRequest = try GenerateRequest(body: try await body(request), for: served)
+        let generation = try served.generateStream(generateRequest)
+        let name = served.name, id = generateRequest.id
         return Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
             body: ResponseBody { writer in
                 defer { generation.cancel() }  // a client gone: the write throws, and the generation stops
                 do {
                     for try await piece in generation.pieces {
-                        try await writer.write(event(GenerateResponse(model_name: name, text_output: piece)))
+                        try await writer.write(event(GenerateResponse(model_name: name, id: id, text_output: piece)))
                     }
                 } catch let e as ServeError {
                     try await writer.write(event(["error": e.message]))
@@ -129,7 +135,7 @@ let inferenceHeaderLength = HTTPField.Name("Inference-Header-Content-Length")!
 struct ServerMetadata: Encodable {
     var name = "elman"
     var version = elmanServeVersion
-    var extensions = ["binary_tensor_data", "generate", "sequence", "model_repository", "parameters"]
+    var extensions = ["binary_tensor_data", "generate", "sequence", "parameters"]
 }
 
 let elmanServeVersion = "0.1.0"
@@ -137,6 +143,7 @@ let elmanServeVersion = "0.1.0"
 struct GenerateResponse: Encodable {
     var model_name: String
     var model_version = "1"
+    var id: String?
     var text_output: String
 }
 

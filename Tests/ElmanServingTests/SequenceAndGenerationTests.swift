@@ -50,8 +50,8 @@ final class SequenceAndGenerationTests: XCTestCase {
         let endWithoutID = await status(try request("ab", #""sequence_end":true"#))
         XCTAssertEqual(endWithoutID?.1, "parameters.sequence_start/sequence_end need a sequence_id")
         let negative = await status(try request("ab", #""sequence_id":-4"#))
-        XCTAssertEqual(negative?.1, "parameters.sequence_id is -4; expected a positive integer or a string of at most 256 bytes")
-        let first = await status(try request("a", #""sequence_id":7,"sequence_start":true"#))
+        XCTAssertEqual(negative?.1, "parameters.sequence_id is -4; expected an integer in 1...18446744073709551615 or a string of at most 256 bytes")
+        let first = await status(try request("ab", #""sequence_id":7,"sequence_start":true"#))
         XCTAssertEqual(first?.0, 503, "still full")
         try await Task.sleep(for: .milliseconds(150))  // idle sequences expire
         let oneSymbol = await status(try request("a", #""sequence_id":7,"sequence_start":true"#))
@@ -59,6 +59,12 @@ final class SequenceAndGenerationTests: XCTestCase {
         _ = try await m.infer(request("a", #""sequence_id":7,"sequence_start":true"#, outputs: ["NEXT_PROBABILITIES"]))
         _ = try await m.infer(request("b", #""sequence_id":7"#))  // one symbol, predicted from the previous request's
         XCTAssertEqual(m.sequences.count, 1)
+        // Ids as Triton's: any uint64, and the number 18 and the string "18" are two sequences.
+        try await Task.sleep(for: .milliseconds(150))
+        _ = try await m.infer(request("ab", #""sequence_id":18446744073709551615,"sequence_start":true"#))
+        _ = try await m.infer(request("ab", #""sequence_id":18446744073709551615"#))
+        let text = await status(try request("ab", #""sequence_id":"18446744073709551615""#))
+        XCTAssertEqual(text?.0, 400, "the string id is not the number's sequence")
     }
 
     func testGenerateEqualsTheLibraryAndRefusesBadParameters() async throws {
@@ -69,13 +75,19 @@ final class SequenceAndGenerationTests: XCTestCase {
         let text = try await m.generate(GenerateRequest(body: Array(body.utf8), for: m))
         XCTAssertEqual(text, try model.generate(prime: "ab", length: 40, temperature: 0.7, topK: 3, seed: 42))
         XCTAssertFalse(text.isEmpty)
+        let flat = #"{"id":"g1","text_input":"ab","max_tokens":40,"temperature":0.7,"top_k":3,"seed":42}"#  // Triton's flat form
+        let flatRequest = try GenerateRequest(body: Array(flat.utf8), for: m)
+        XCTAssertEqual(flatRequest.id, "g1")
+        let flatText = try await m.generate(flatRequest)
+        XCTAssertEqual(flatText, text)
 
         let cases: [(String, String)] = [
             (#"{"text_input":"a","parameters":{"max_tokens":10001}}"#, "parameters.max_tokens is 10001; expected an integer in 0...10000"),
             (#"{"text_input":"a","parameters":{"temperature":-1}}"#, "parameters.temperature is -1; expected a number ≥ 0.0"),
             (#"{"text_input":"a","parameters":{"top_k":1.5}}"#, "parameters.top_k is 1.5; expected an integer ≥ 0"),
             (#"{"text_input":"a","parameters":{"max_token":5}}"#, "parameters.max_token is not a generate parameter; expected max_tokens, temperature, top_k, seed"),
-            (#"{"prompt":"a"}"#, "\"prompt\" is not a field of a generate request; expected text_input and parameters"),
+            (#"{"prompt":"a"}"#, "\"prompt\" is not a field of a generate request; expected text_input, id, parameters, and max_tokens, temperature, top_k, seed beside them or in parameters"),
+            (#"{"text_input":"a","seed":1,"parameters":{"seed":2}}"#, "seed is given twice, beside text_input and in parameters"),
             (#"{"text_input":5}"#, "text_input is a number; expected a string (the prompt, may be empty)"),
             (#"[1]"#, "the request body is not a generate request (the top level is not an object); expected {\"text_input\": \"…\", \"parameters\": {…}}"),
         ]

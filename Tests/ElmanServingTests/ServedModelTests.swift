@@ -79,8 +79,8 @@ final class ServedModelTests: XCTestCase {
              "inputs[0].name is \"TXT\"; model m reads one input, TEXT (BYTES, shape [-1])"),
             (lm, #"{"inputs":[{"name":"TEXT","datatype":"FP32","shape":[1],"data":[1]}]}"#, 400,
              "inputs[0] (TEXT) has datatype FP32; expected BYTES (UTF-8 text)"),
-            (lm, #"{"inputs":[{"name":"TEXT","datatype":"BYTES","shape":[1,1],"data":["a"]}]}"#, 400,
-             "inputs[0] (TEXT) has shape [1, 1]; expected 1 dimensions, [-1]"),
+            (lm, #"{"inputs":[{"name":"TEXT","datatype":"BYTES","shape":[1,2],"data":["a","b"]}]}"#, 400,
+             "inputs[0] (TEXT) has shape [1, 2]; expected 1 dimensions, [-1]"),
             (lm, #"{"inputs":[{"name":"TEXT","datatype":"BYTES","shape":[1],"data":[""]}]}"#, 400,
              "TEXT[0] is empty; expected at least one symbol"),
             (lm, #"{"inputs":[{"name":"TEXT","datatype":"BYTES","shape":[1],"data":["a"]}]}"#, 400,
@@ -148,5 +148,17 @@ final class OutputBoundTests: XCTestCase {
         } catch let e as ServeError {
             XCTAssertEqual(e.message, "1 series × horizon 5 × 2 targets is more than the 9 values one answer holds; send fewer series or a shorter horizon")
         }
+    }
+}
+
+/// BYTES as many clients shape them: [N, 1] reads as [N].
+final class TextShapeTests: XCTestCase {
+    func testColumnShapedTextEqualsFlat() async throws {
+        let m = try ServedModel(name: "c", model: try Models.classifier(labels: ["x", "y", "z"]))
+        defer { m.shutdown() }
+        let flat = try await m.infer(InferRequest(body: Models.textRequest(["ab", "cab"]), headerLength: nil))
+        let body = #"{"inputs":[{"name":"TEXT","datatype":"BYTES","shape":[2,1],"data":[["ab"],["cab"]]}]}"#
+        let column = try await m.infer(InferRequest(body: Array(body.utf8), headerLength: nil))
+        XCTAssertEqual(column.outputs, flat.outputs)
     }
 }

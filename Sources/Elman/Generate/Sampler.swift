@@ -38,8 +38,9 @@ public struct Sampler: Sendable {
             for i in 0..<c where Double(logits[i]) > threshold { above += 1 }
             atThreshold = topK - above  // how many of the logits equal to the threshold are kept, lowest ids first
         }
+        // exp((x − max)/T), not exp(x/T − max/T): at a tiny T, x/T overflows to ±∞ and ∞ − ∞ is NaN.
         var m = -Double.infinity
-        for i in 0..<c { m = max(m, Double(logits[i]) / temperature) }
+        for i in 0..<c { m = max(m, Double(logits[i])) }
         var total = 0.0
         for i in 0..<c {
             let x = Double(logits[i])
@@ -48,7 +49,7 @@ public struct Sampler: Sendable {
                 keep = atThreshold > 0
                 atThreshold -= 1
             }
-            weights[i] = keep ? Double.exp(x / temperature - m) : 0
+            weights[i] = keep ? Double.exp((x - m) / temperature) : 0
             total += weights[i]
         }
         var u = g.nextUnit() * total
