@@ -285,9 +285,9 @@ import Testing
     }
 }
 
-/// The archive's files that sktime ships (`sktime/datasets/data`), read when `ELMAN_UCR_DATA` names that folder:
-/// `python -m venv V && V/bin/pip install sktime`, then
-/// `ELMAN_UCR_DATA=$(V/bin/python -c 'import sktime, os; print(os.path.dirname(sktime.__file__))')/datasets/data`.
+/// The archive's files that sktime ships (`sktime/datasets/data`), read when `ELMAN_UCR_DATA` names that folder.
+/// Only the files are needed, not sktime's dependencies: `python3 -m venv V && V/bin/pip install --no-deps sktime==1.2.0`,
+/// then `ELMAN_UCR_DATA=$(V/bin/python -c "import importlib.util as u; print(u.find_spec('sktime').submodule_search_locations[0])")/datasets/data`.
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["ELMAN_UCR_DATA"] != nil, "ELMAN_UCR_DATA is not set"))
 struct TimeSeriesArchiveFileTests {
     static var folder: String { ProcessInfo.processInfo.environment["ELMAN_UCR_DATA"] ?? "" }
