@@ -90,10 +90,9 @@ struct ByteFields {
 
 /// Decimal numbers from bytes: `-0.58475375`, `1e-3`, `12`. Simple decimals of up to 15 significant digits are
 /// computed exactly (an integer times or over a power of ten that are both exact in a Double, so one rounding);
-/// anything else goes to the C library's `strtod`, which rounds correctly too. Only a whole field that is a finite
+/// anything else goes to Swift's `Double(String)`, which rounds correctly too. Only a whole field that is a finite
 /// decimal number is accepted: not hexadecimal, not `inf` or `nan`, no spaces inside.
 struct DecimalParser {
-    private var scratch = [CChar](repeating: 0, count: 128)
     private static let powers: [Double] = (0...22).map { e in (0..<e).reduce(1.0) { p, _ in p * 10 } }
 
     mutating func parse(_ bytes: [UInt8], _ range: Range<Int>) -> Double? {
@@ -127,20 +126,13 @@ struct DecimalParser {
         return negative ? -value : value
     }
 
-    /// `strtod` over a NUL-terminated copy, accepted only when it reads the whole field as a finite number.
-    private mutating func fallback(_ bytes: [UInt8], _ range: Range<Int>) -> Double? {
-        guard range.count < scratch.count else { return nil }
+    /// Swift's own parse of the field (strtod underneath), accepted only when it reads the whole field as a finite
+    /// number: the digits, sign, point and exponent checked first, since it also reads hexadecimal, inf and nan.
+    private func fallback(_ bytes: [UInt8], _ range: Range<Int>) -> Double? {
         for b in bytes[range] where !((b >= 0x30 && b <= 0x39) || b == 0x2E || b == 0x2B || b == 0x2D || (b | 0x20) == 0x65) {
-            return nil  // strtod also reads hexadecimal, inf, nan and leading spaces: none of them is a decimal here
+            return nil
         }
-        return scratch.withUnsafeMutableBufferPointer { s -> Double? in
-            guard let base = s.baseAddress else { return nil }
-            for (k, b) in bytes[range].enumerated() { s[k] = CChar(bitPattern: b) }
-            s[range.count] = 0
-            var end: UnsafeMutablePointer<CChar>?
-            let v = strtod(base, &end)
-            guard let end, end - base == range.count, v.isFinite else { return nil }
-            return v
-        }
+        guard let v = Double(String(decoding: bytes[range], as: UTF8.self)), v.isFinite else { return nil }
+        return v
     }
 }
