@@ -110,10 +110,7 @@ extension ServedModel {
         let outputs: [OutputTensor] = wanted.map { name in
             switch name {
             case "LABEL":
-                let labels = model.labels ?? []
-                return OutputTensor(name: name, shape: [n], data: .bytes(results.map { r in
-                    labels[r.probabilities.indices.max { r.probabilities[$0] < r.probabilities[$1] || (r.probabilities[$0] == r.probabilities[$1] && $0 > $1) } ?? 0]
-                }))
+                return OutputTensor(name: name, shape: [n], data: .bytes(results.map { model.ranked($0.probabilities).first?.label ?? "" }))
             case "LOSS":
                 return OutputTensor(name: name, shape: [n], data: .fp32(results.map { $0.loss ?? .nan }))
             default:  // PROBABILITIES, NEXT_PROBABILITIES

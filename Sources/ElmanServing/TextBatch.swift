@@ -49,7 +49,7 @@ final class TextBatch {
         return sequences.indices.map { n in
             var p = [Float](repeating: 0, count: model.config.outputSize)
             head.outputs(of: last.logits[n], into: &p)
-            let probabilities = model.labels?.count == 2 ? [1 - p[0], p[0]] : p
+            let probabilities = model.labelProbabilities(p)
             let predicted = sequences[n].count - 1
             return TextResult(probabilities: probabilities,
                               loss: model.isClassifier || !wantsLoss || predicted < 1 ? nil : Float(last.loss[n] / Double(predicted)))

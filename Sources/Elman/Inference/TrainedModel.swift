@@ -163,7 +163,7 @@ public struct TrainedModel: Sendable {
 
     /// The labels of `sequence` (split into symbols as in training), most likely first, with their probabilities.
     public func classify(_ sequence: String) throws -> [(label: String, probability: Float)] {
-        guard let labels else {
+        guard isClassifier else {
             throw ElmanError("classify needs a sequence classifier; this is a \(isRegressor ? "regression model (use forecast)" : "language model (use predict)")")
         }
         let ids = try vocabulary.encode(sequence)
@@ -177,9 +177,18 @@ public struct TrainedModel: Sendable {
             var state = initialState()
             for id in ids { stepper.step(id, state: &state.values) }
         }
-        let p = stepper.probabilities(head: config.head)
-        let probabilities = labels.count == 2 ? [1 - p[0], p[0]] : p
-        return zip(labels, probabilities).map { (label: $0, probability: $1) }
+        return ranked(labelProbabilities(stepper.probabilities(head: config.head)))
+    }
+
+    /// One probability per label, in label order, from the head's outputs: a two-label sigmoid's σ(G) is p(second
+    /// label), so [1 − p, p]; a softmax's outputs as they are.
+    package func labelProbabilities(_ headOutputs: [Float]) -> [Float] {
+        labels?.count == 2 ? [1 - headOutputs[0], headOutputs[0]] : headOutputs
+    }
+
+    /// The labels with `probabilities` (label order), most likely first; equal ones in label order.
+    package func ranked(_ probabilities: [Float]) -> [(label: String, probability: Float)] {
+        zip(labels ?? [], probabilities).map { (label: $0, probability: $1) }
             .enumerated().sorted { $0.element.probability > $1.element.probability || ($0.element.probability == $1.element.probability && $0.offset < $1.offset) }
             .map(\.element)
     }
