@@ -15,6 +15,9 @@ struct EvalCommand: ParsableCommand {
         let trained = try TrainedModel.load(model)
         let (params, vocabulary) = (trained.params, trained.vocabulary)
         guard let file else { return try evaluateValidation(trained, run: runSettings()) }
+        if let labels = trained.labels, trained.series != nil {
+            return try evaluateSeriesClassifier(trained, labels: labels, data: LabeledSeries.read(file), name: file)
+        }
         if let labels = trained.labels {
             let text = try TextFile.read(file, expected: TextFile.classifierText)
             return try evaluateClassifier(params, labels: labels, vocabulary: vocabulary, rows: LabeledSequences.rows(text, name: file).rows,
@@ -51,6 +54,14 @@ struct EvalCommand: ParsableCommand {
         }
         guard run.valFile != nil || run.valFraction > 0 else {
             throw ElmanError("\(model): its run trained without validation (--val-fraction 0); give eval a FILE to evaluate on")
+        }
+        if let labels = trained.labels, trained.series != nil {
+            let data = try run.seriesClassificationData()
+            guard let validation = data.validation else {
+                throw ElmanError("\(model): its run has no validation series; give eval a FILE to evaluate on")
+            }
+            return try evaluateSeriesClassifier(trained, labels: labels, data: validation,
+                                                name: describe(data.name, part: "\(share) of each label"))
         }
         if let labels = trained.labels {
             let data = try run.classificationData(labels: labels, say: { _ in })
@@ -116,15 +127,29 @@ struct EvalCommand: ParsableCommand {
         try reportUnknownSymbols(unknownSymbols(in: rows.lazy.map(\.sequence), vocabulary: vocabulary), in: file, strict: strict)
         let examples = try LabeledSequences.encode(rows, name: file, labels: labels, vocabulary: vocabulary)
         let score = try ClassificationTask.score(params, examples)
-        let accuracy = score.accuracy ?? 0
         let model = try TrainedModel(params: params, vocabulary: vocabulary, labels: labels)
+        let predicted = try examples.map { e in labels.firstIndex(of: try model.classify(vocabulary.decode(e.tokens))[0].label) ?? 0 }
+        report(score, labels: labels, truth: examples.map { Int($0.label) }, predicted: predicted, items: "sequences", name: file)
+    }
+
+    /// A classifier of real-valued series on the labeled series of `data`.
+    private func evaluateSeriesClassifier(_ model: TrainedModel, labels: [String], data: LabeledSeries, name file: String) throws {
+        guard let input = model.series else { return }
+        if strict { throw ElmanError("--strict is for symbols of text; \(self.model) classifies real-valued series") }
+        guard data.isLabeled else { throw ElmanError("\(file): the series have no labels (@classLabel false); eval needs labeled series") }
+        let examples = try SeriesClassificationTask.encode(data, name: file, labels: labels, input: input)
+        let score = try SeriesClassificationTask.score(model.params, examples)
+        let probabilities = try model.classify(series: data.examples, name: file)
+        let predicted = probabilities.map { p in p.indices.max { p[$0] < p[$1] || (p[$0] == p[$1] && $0 > $1) } ?? 0 }
+        report(score, labels: labels, truth: examples.map { Int($0.label) }, predicted: predicted, items: "series", name: file)
+    }
+
+    /// Loss, accuracy, the confusion matrix and per-label precision and recall, as text or JSON.
+    private func report(_ score: ValidationScore, labels: [String], truth: [Int], predicted: [Int], items: String, name file: String) {
+        let accuracy = score.accuracy ?? 0
         // confusion[truth][predicted]
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: labels.count), count: labels.count)
-        for e in examples {
-            let ids = e.tokens
-            let predicted = try model.classify(vocabulary.decode(ids))[0].label
-            confusion[Int(e.label)][labels.firstIndex(of: predicted) ?? 0] += 1
-        }
+        for (t, p) in zip(truth, predicted) { confusion[t][p] += 1 }
         struct PerLabel: Encodable { var label: String, precision, recall: Double, support: Int }
         let perLabel = labels.indices.map { k in
             let predictedK = labels.indices.reduce(0) { $0 + confusion[$1][k] }, actualK = confusion[k].reduce(0, +)
@@ -138,7 +163,7 @@ struct EvalCommand: ParsableCommand {
             printJSON(Result(loss: score.loss, accuracy: accuracy, examples: score.items, labels: labels, confusion: confusion,
                              perLabel: perLabel))
         } else {
-            print("\(file): \(score.items) sequences · loss \(fixed(score.loss, 4)) nats/sequence · "
+            print("\(file): \(score.items) \(items) · loss \(fixed(score.loss, 4)) nats/sequence · "
                   + "accuracy \(fixed(100 * accuracy, 2))%")
             let width = max(8, (labels.map(\.count).max() ?? 0) + 2)
             func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }

@@ -5,16 +5,18 @@ import Foundation
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Label sequences with a classifier, or show a language model's most likely next symbols.",
+        abstract: "Label sequences (text, or real-valued series) with a classifier, or show a language model's most likely next symbols.",
         discussion: """
             Reads one sequence per line (empty lines are skipped; a line LABEL<TAB>SEQUENCE, as in training files, \
             is read as its SEQUENCE). A classifier prints LABEL<TAB>PROBABILITY<TAB>SEQUENCE: the most likely label, \
             its probability and the sequence it answers; a language model prints the --top-k most likely symbols to \
-            follow the line with their probabilities, a tab, and the line. Each answer is printed as soon as it is made.
+            follow the line with their probabilities, a tab, and the line. Each answer is printed as soon as it is made. \
+            A classifier of real-valued series reads a UCR/UEA .ts or .tsv file (labels, if any, are ignored) and \
+            prints LABEL<TAB>PROBABILITY<TAB>line N for each series.
             """)
 
     @Argument(help: "Model file or run directory written by elman train.") var model: String
-    @Argument(help: "UTF-8 text file, or - for standard input (default: standard input).") var file: String?
+    @Argument(help: "UTF-8 text file, or a .ts/.tsv file for a classifier of series, or - for standard input (default: standard input).") var file: String?
     @Option(help: "Next symbols shown per line, language models only (default: 5).") var topK: Int?
     @Flag(help: "One JSON object per line, with every label's probability (classifier) or the top symbols (language model).")
     var json = false
@@ -26,6 +28,7 @@ struct PredictCommand: ParsableCommand {
         let k = topK ?? 5
         guard k >= 1 else { throw ElmanError("--top-k is \(k); expected ≥ 1") }
         let name = file ?? "-"
+        if trained.series != nil { return try predictSeries(trained, name: name) }
         let text: String
         if name == "-" {
             guard let s = String(validating: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) else {
@@ -54,6 +57,29 @@ struct PredictCommand: ParsableCommand {
                 throw ElmanError("\(name == "-" ? "standard input" : name):\(number + 1): \(e.message)")
             }
             StreamingOutput.flushPrinted()  // each answer as soon as it is made, and a reader that stops early stops us
+        }
+    }
+
+    /// A classifier of real-valued series on a `.ts` or `.tsv` file (labeled or not): one answer per series,
+    /// LABEL<TAB>PROBABILITY<TAB>line N.
+    private func predictSeries(_ trained: TrainedModel, name: String) throws {
+        if strict { throw ElmanError("--strict is for symbols of text; \(model) classifies real-valued series") }
+        let data: LabeledSeries
+        if name == "-" {
+            data = try LabeledSeries.parse(bytes: Array(FileHandle.standardInput.readDataToEndOfFile()), name: "standard input")
+        } else {
+            data = try LabeledSeries.read(name)
+        }
+        let probabilities = try trained.classify(series: data.examples, name: name == "-" ? "standard input" : name)
+        for (e, p) in zip(data.examples, probabilities) {
+            let ranked = trained.ranked(p)
+            if json {
+                struct Line: Encodable { var line: Int, label: String, probabilities: [String: Float] }
+                printJSON(Line(line: e.line, label: ranked[0].label,
+                               probabilities: Dictionary(uniqueKeysWithValues: ranked.map { ($0.label, $0.probability) })))
+            } else {
+                print("\(ranked[0].label)\t\(fixed(Double(ranked[0].probability), 4))\tline \(e.line)")
+            }
         }
     }
 

@@ -88,3 +88,47 @@ extension RunSettings {
         return (name, labels, trainRows, validationRows, validationName)
     }
 }
+
+extension RunSettings {
+    /// Whether a classifier run reads real-valued series: --input, else detected (a `.ts` file, or lines of a
+    /// label and numbers: ``LabeledSeries/looksNumeric(_:)``); the built-in parity task is text. `note` says how
+    /// it was chosen, for the header line.
+    func classifierInput() throws -> (input: ClassifierInput, note: String) {
+        try Self.classifierInput(file: file, given: input)
+    }
+
+    static func classifierInput(file: String?, given: ClassifierInput?) throws -> (input: ClassifierInput, note: String) {
+        guard let file else { return (.text, "") }
+        if let given { return (given, "--input \(given.rawValue)") }
+        let text = try TextFile.read(file, expected: "a UCR/UEA .ts or .tsv file, or lines LABEL<TAB>SEQUENCE")
+        return LabeledSeries.looksNumeric(text) ? (.real, "detected: numeric series; --input text reads it as text")
+            : (.text, "detected: text; --input real reads numeric series")
+    }
+
+    /// The training and validation series of a real-valued classifier run (the split stratified by label, as for
+    /// text), with the file names for messages. `say` gets the warnings.
+    func seriesClassificationData() throws
+        -> (name: String, train: LabeledSeries, validation: LabeledSeries?, validationName: String) {
+        guard let file else { throw ElmanError("a real-valued classifier needs a FILE (a UCR/UEA .ts or .tsv file)") }
+        if level != .char { throw ElmanError("--level \(level.rawValue) is for text; \(file) holds real-valued series") }
+        if let header { throw ElmanError("--\(header ? "" : "no-")header is for text lines; \(file) holds real-valued series") }
+        let data = try LabeledSeries.read(file)
+        guard data.isLabeled else {
+            throw ElmanError("\(file): the series have no labels (@classLabel false); training needs labeled series")
+        }
+        if let valFile { return (file, data, try LabeledSeries.read(valFile), valFile) }
+        let split = LabeledSequences.stratifiedSplit(data.examples, label: { $0.label ?? "" }, validationFraction: valFraction)
+        guard !split.validation.isEmpty || valFraction == 0 else {
+            throw ElmanError("\(file): \(data.examples.count) series give no validation series at --val-fraction \(valFraction); "
+                + "give --val-file, or train without validation with --val-fraction 0")
+        }
+        if !split.unvalidated.isEmpty {
+            printToStandardError("warning: \(file): no validation example of \(split.unvalidated.joined(separator: ", ")) (too few series)")
+        }
+        var train = data, validation = data
+        train.examples = split.train
+        validation.examples = split.validation
+        guard !train.examples.isEmpty else { throw ElmanError("\(file): no training series left after the validation split") }
+        return (file, train, validation.examples.isEmpty ? nil : validation, file)
+    }
+}

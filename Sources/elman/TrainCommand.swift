@@ -53,7 +53,13 @@ struct TrainCommand: ParsableCommand {
         if let m = flags.momentum, (flags.optimizer ?? .adam) != .sgd {
             throw ElmanError("--momentum \(m) applies to --optimizer sgd only (this run uses \((flags.optimizer ?? .adam).rawValue))")
         }
-        return try flags.plan(SettingContext(task: task, builtin: flags.file == nil)).run
+        var context = SettingContext(task: task, builtin: flags.file == nil)
+        if task == .classify, let file = flags.file {  // kept, so that a resumed run and eval read the file the same way
+            context.input = try RunSettings.classifierInput(file: absolutePath(file), given: flags.input).input
+        }
+        var run = try flags.plan(context).run
+        if context.input != nil { run.input = context.input }
+        return run
     }
 
     /// `--resume DIR|FILE`: the run's settings and options come from its checkpoint; a flag given now must agree
@@ -90,7 +96,8 @@ struct TrainCommand: ParsableCommand {
     /// The training options of a new run from the flags, with their declarations' defaults where a flag is absent;
     /// `stepsFromEpochs` is --epochs as a step count.
     func options(for settings: RunSettings, base: ModelConfig? = nil, stepsFromEpochs: Int? = nil) throws -> TrainingOptions {
-        try flags.plan(SettingContext(task: settings.task, builtin: settings.builtin, base: base, stepsFromEpochs: stepsFromEpochs)).options
+        try flags.plan(SettingContext(task: settings.task, builtin: settings.builtin, base: base, stepsFromEpochs: stepsFromEpochs,
+                                      input: settings.input)).options
     }
 
     /// --epochs passes over `items` at `perStep` items a step, as a step count.
@@ -110,6 +117,8 @@ struct TrainCommand: ParsableCommand {
 }
 
 enum TrainTask: String, ExpressibleByArgument { case lm, classify, regress }
+/// What a classifier's file holds: real-valued series (the UCR/UEA archive's `.ts` or `.tsv`) or text lines.
+enum ClassifierInput: String, ExpressibleByArgument, Codable { case real, text }
 extension TokenLevel: ExpressibleByArgument {}
 extension Nonlinearity: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}

@@ -9,6 +9,8 @@ struct TrainFlags: ParsableArguments {
     @Option(help: .setting("task")) var task: TrainTask?
     @Option(help: .setting("inputs")) var inputs: String?
     @Flag(inversion: .prefixedNo, help: .setting("header")) var header: Bool?
+    @Option(help: .setting("input")) var input: ClassifierInput?
+    @Option(help: .setting("window")) var window: Int?
     @Option(help: .setting("targets")) var targets: String?
     @Option(help: .setting("level")) var level: TokenLevel?
     @Option(help: .setting("minCount")) var minCount: Int?
@@ -24,7 +26,7 @@ struct TrainFlags: ParsableArguments {
     @Option(help: .setting("momentum")) var momentum: Double?
     @Option(help: .setting("weightDecay")) var weightDecay: Double?
     @Option(help: .setting("dropout")) var dropout: Double?
-    @Flag(help: .setting("bidirectional")) var bidirectional = false
+    @Flag(inversion: .prefixedNo, help: .setting("bidirectional")) var bidirectional: Bool?
     @Option(help: .setting("clip")) var clip: Double?
     @Option(help: .setting("clipValue")) var clipValue: Double?
     @Option(help: .setting("schedule")) var schedule: Schedule?
@@ -51,9 +53,9 @@ struct TrainFlags: ParsableArguments {
 
     /// Every setting, in the order a new run resolves them (a default may read one resolved before it).
     static let settings: [TrainSetting] = [
-        .optional("file", flag: "FILE", "UTF-8 text file (default: the built-in Reber grammar corpus, or parity with --task classify).",
+        .optional("file", flag: "FILE", "UTF-8 text, CSV or .ts file (default: the built-in Reber grammar corpus, or parity with --task classify).",
                   \.file, \.run.file, absent: { _ in "the built-in data" }, transform: absolutePath),
-        .value("task", "lm (language model), classify (lines LABEL<TAB>SEQUENCE) or regress (a CSV series, one row per step)",
+        .value("task", "lm (language model), classify (lines LABEL<TAB>SEQUENCE, or real-valued series: a UCR/UEA .ts or .tsv file) or regress (a CSV series, one row per step)",
                default: "lm", \.task, \.run.task, default: { $0.task }, show: \.rawValue),
         .optional("inputs", "Columns the model reads, names or numbers, comma-separated (regress; default: all).", tasks: [.regress],
                   \.inputs, \.run.inputs, absent: { _ in "all" }),
@@ -62,6 +64,10 @@ struct TrainFlags: ParsableArguments {
                      tasks: [.classify], resumable: false, given: { $0.header.map { "\($0)" } },
                      stored: { $0.run.header.map { "\($0)" } ?? "detected" }, apply: { flags, plan, _ in plan.run.header = flags.header },
                      refusal: { flags, _ in "--\(flags.header == true ? "" : "no-")header applies to --task classify (lines LABEL<TAB>SEQUENCE) only" }),
+        .optional("input", "What a classifier's FILE holds: real (numeric series, the UCR/UEA archive's .ts or .tsv) or text (lines LABEL<TAB>SEQUENCE) (default: detected: a .ts file, or lines of a label and numbers, are real).",
+                  tasks: [.classify], \.input, \.run.input, absent: { _ in "detected" }, show: \.rawValue),
+        .optional("window", "Consecutive values per input step of a real-valued series (classify; default: the smallest that reads the longest series in at most \(SeriesInput.defaultSteps) steps).",
+                  tasks: [.classify], \.window, \.run.window, absent: { _ in "default" }, expected: { $0 >= 1 ? nil : "a whole number ≥ 1" }),
         .optional("targets", "Columns predicted one step ahead (regress; default: all).", tasks: [.regress],
                   \.targets, \.run.targets, absent: { _ in "all" }),
         .value("level", "char, word or byte (raw bytes, language models only)", default: "char", tasks: [.lm, .classify],
@@ -91,12 +97,16 @@ struct TrainFlags: ParsableArguments {
         .optional("dropout", "Dropout probability on each layer's output where it feeds the layer above or the head, in training only (default: 0).",
                   \.dropout, \.options.dropout, absent: { _ in "0.0" }),
         TrainSetting(name: "bidirectional", flag: "--bidirectional",
-                     help: "Bidirectional layers, as nn.RNN(bidirectional=True): each layer also reads every sequence backwards, and the head reads both directions' final states (classify only).",
-                     tasks: TrainTask.every, resumable: false, given: { $0.bidirectional ? "given" : nil },
-                     stored: { $0.options.bidirectional == true ? "given" : "not given" },
+                     help: "Bidirectional layers, as nn.RNN(bidirectional=True): each layer also reads every sequence backwards, and the head reads both directions' final states (classify only; default: on for real-valued series, off for text).",
+                     tasks: [.classify], resumable: false, given: { $0.bidirectional.map { $0 ? "on" : "off" } },
+                     stored: { $0.options.bidirectional == true ? "on" : "off" },
                      apply: { flags, plan, context in
-                         plan.options.bidirectional = flags.bidirectional || context.base?.bidirectional == true ? true : nil
-                     }),
+                         let on = flags.bidirectional ?? (context.base.map(\.bidirectional) ?? context.realSeries)
+                         plan.options.bidirectional = on ? true : nil
+                     },
+                     refusal: { flags, task in
+                         task == .regress ? "--\(flags.bidirectional == false ? "no-" : "")bidirectional is for classifiers: regression predicts each next step from the ones before it; a reverse direction would read the step it predicts"
+                             : "--\(flags.bidirectional == false ? "no-" : "")bidirectional is for classifiers, which read whole sequences; a language model predicts each next symbol from the ones before it" }),
         .value("clip", "Clip the gradient's global norm (0: off)", default: "5", \.clip, \.options.clip, default: { _ in 5 }),
         .optional("clipValue", "Clip each gradient element to ±this (default: off).", \.clipValue, \.options.clipValue, absent: { _ in "off" }),
         .value("schedule", "constant, cosine or step", default: "constant", \.schedule, \.options.schedule, default: { _ in .constant },

@@ -67,6 +67,18 @@ extension TrainCommand {
                                      + "\(scientific(o.persistenceMSE)) (predicting the last value)")
                            })
         case .classify:
+            let (input, note) = try RunSettings.classifierInput(file: settings.file, given: flags.input ?? (resumeFrom == nil ? nil : settings.input))
+            if let base, base.isClassifier, (base.series != nil) != (input == .real) {
+                throw ElmanError("--init-from \(settings.initFrom ?? ""): a classifier of \(base.series != nil ? "real-valued series" : "text"); "
+                    + "this run reads \(input == .real ? "real-valued series" : "text") (\(note))")
+            }
+            if input == .real {
+                return try trainSeriesClassifier(settings, note: note, base: base, directory: directory, resumeFrom: resumeFrom)
+            }
+            if let window = settings.window {
+                throw ElmanError("--window \(window) is for real-valued series; \(settings.file ?? "the built-in parity task") is read as text"
+                    + (settings.file == nil ? "" : " (\(note))"))
+            }
             let (name, labels, trainRows, validationRows, validationName) = try settings.classificationData(labels: base?.labels, say: say)
             let vocabulary = base?.vocabulary  // from the training rows only; unseen symbols become <unk>
                 ?? Vocabulary.build(pieces: trainRows.flatMap { Vocabulary.pieces(of: $0.sequence, level: settings.level) }, level: settings.level)
@@ -89,7 +101,7 @@ extension TrainCommand {
     }
 
     /// The one loop of both tasks (``TrainingRun``), with the command line's progress output around it.
-    private func train<Task: TrainingTask>(
+    func train<Task: TrainingTask>(
         _ task: Task, _ settings: RunSettings, base: TrainedModel?, directory: String, resumeFrom: (file: SafeTensorsFile, name: String)?,
         items: Int, perStep: (TrainingOptions) -> Double, header: String,
         prepare: (Trainer<Task>) throws -> Void = { _ in },

@@ -14,11 +14,15 @@ struct SettingContext {
     var builtin: Bool
     var base: ModelConfig?
     var stepsFromEpochs: Int?
+    /// What a classifier's file holds, once known.
+    var input: ClassifierInput? = nil
 
     /// The built-in Reber grammar corpus, the built-in parity task, a regression.
     var reber: Bool { builtin && task == .lm }
     var parity: Bool { builtin && task == .classify }
     var regress: Bool { task == .regress }
+    /// A classifier of real-valued series.
+    var realSeries: Bool { task == .classify && input == .real }
 }
 
 /// One setting of `elman train`, declared once (``TrainFlags/settings``): its flag, its help and default, the tasks it

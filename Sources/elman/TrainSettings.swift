@@ -21,6 +21,10 @@ struct RunSettings: Codable, Equatable {
     var targets: String? = nil
     /// --header / --no-header (classify); nil: detected.
     var header: Bool? = nil
+    /// --input (classify); nil: detected from the file.
+    var input: ClassifierInput? = nil
+    /// --window (classify, real-valued series); nil: the default for the data's lengths.
+    var window: Int? = nil
     /// --init-from: the model whose weights the run starts from (absolute path).
     var initFrom: String? = nil
 

@@ -54,7 +54,13 @@ public struct LabeledSequences: Sendable {
     /// Also returns the labels left without a validation example (too few rows).
     public static func stratifiedSplit(_ rows: [Row], validationFraction fraction: Double)
         -> (train: [Row], validation: [Row], unvalidated: [String]) {
-        let byLabel = Dictionary(grouping: rows.indices, by: { rows[$0].label })
+        stratifiedSplit(rows, label: \.label, validationFraction: fraction)
+    }
+
+    /// The split of ``stratifiedSplit(_:validationFraction:)`` for any labeled items (`label` reads one's label).
+    public static func stratifiedSplit<Item>(_ items: [Item], label: (Item) -> String, validationFraction fraction: Double)
+        -> (train: [Item], validation: [Item], unvalidated: [String]) {
+        let byLabel = Dictionary(grouping: items.indices, by: { label(items[$0]) })
         var validation = Set<Int>()
         var unvalidated: [String] = []
         for (label, indices) in byLabel {
@@ -62,8 +68,8 @@ public struct LabeledSequences: Sendable {
             validation.formUnion(indices.suffix(min(take, indices.count - 1)))
             if take == 0 || indices.count < 2, fraction > 0 { unvalidated.append(label) }
         }
-        let train = rows.indices.filter { !validation.contains($0) }.map { rows[$0] }
-        return (train, rows.indices.filter { validation.contains($0) }.map { rows[$0] }, unvalidated.sorted())
+        let train = items.indices.filter { !validation.contains($0) }.map { items[$0] }
+        return (train, items.indices.filter { validation.contains($0) }.map { items[$0] }, unvalidated.sorted())
     }
 
     /// Encodes `rows` with `labels` and `vocabulary`; `name` is the file named in errors.

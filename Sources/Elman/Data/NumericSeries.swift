@@ -126,6 +126,11 @@ public struct Standardization: Codable, Sendable, Equatable {
     /// Standard deviations; a constant column gets 1, so it is only centered.
     public var scale: [Double]
 
+    public init(mean: [Double], scale: [Double]) {
+        self.mean = mean
+        self.scale = scale
+    }
+
     /// The mean and standard deviation of each column of `series`.
     public init(of series: NumericSeries) {
         let c = series.columns.count, n = Double(max(series.steps, 1))

@@ -11,7 +11,7 @@ import Foundation
 /// it does carry are read as this version's. `N` goes up whenever what is written changes.
 public enum ModelSchema {
     /// The format version this build writes.
-    public static let version = 1
+    public static let version = 2
     /// The oldest format version this build reads.
     public static let oldestReadable = 1
     /// The `format` value this build writes: `elman/` and ``version``.
@@ -45,7 +45,7 @@ public enum ModelSchema {
 
     /// Every key, in the order docs/MODEL-FORMAT.md lists them.
     public static let keys: [Key] = [
-        .format, .head, .nonlinearity, .config, .task, .vocabulary, .labels, .columns, .training,
+        .format, .head, .nonlinearity, .config, .task, .vocabulary, .labels, .series, .columns, .training,
         .resume, .data, .runWindow, .command, .reduction,
     ]
 
@@ -155,12 +155,19 @@ extension ModelSchema.Key {
     public static let vocabulary = Self(
         name: "vocabulary", type: .json, files: "model",
         meaning: "the symbols the model reads, in input order: `level` (`char`, `word` or `byte`) and `symbols`",
-        whenAbsent: "required by language models and classifiers", since: 1)
+        whenAbsent: "required by language models and classifiers of text", since: 1)
     /// A classifier's class names.
     public static let labels = Self(
         name: "labels", type: .json, files: "model",
         meaning: "a classifier's class names, in output order (two labels: one sigmoid output, the second label's probability)",
         whenAbsent: "required when `task` is `classify`", since: 1)
+    /// A real-valued classifier's input.
+    public static let series = Self(
+        name: "series", type: .json, files: "model",
+        meaning: "a classifier of real-valued series: its `channels` D, its `window` k (consecutive steps per input step, "
+            + "the first window padded at its start with zeros) and the `standardization` (`mean`, `scale` per channel) "
+            + "its inputs are in; the model's input size is D·k",
+        whenAbsent: "a classifier of text (it then needs `vocabulary`)", since: 2)
     /// A regression model's columns.
     public static let columns = Self(
         name: "columns", type: .json, files: "model",

@@ -26,8 +26,11 @@ public struct TrainedModel: Sendable {
     /// A regression model's columns and their standardization; nil for the others (whose vocabulary is then
     /// empty).
     public let columns: RegressionTask.Columns?
+    /// How a classifier of real-valued series reads them (channels, window, standardization); nil for the others
+    /// (a classifier of text reads symbols of its ``vocabulary``, which is empty here).
+    public let series: SeriesInput?
 
-    /// True for a sequence classifier, false for a language model.
+    /// True for a sequence classifier (of text or of real-valued series), false for a language model.
     public var isClassifier: Bool { labels != nil }
     /// True for a regression (forecasting) model.
     public var isRegressor: Bool { columns != nil }
@@ -56,6 +59,12 @@ public struct TrainedModel: Sendable {
             return
         }
         let labels = try ClassificationTask.labels(of: file, name: name)
+        if let series = try SeriesClassificationTask.input(of: file, name: name) {
+            guard let labels else { throw ElmanError("\(name): a 'series' input without task 'classify'; expected a classifier written by elman train") }
+            let params: Parameters<Float> = try ModelFile.parameters(from: file, name: name)
+            try self.init(params: params, series: series, labels: labels, name: name)
+            return
+        }
         let vocabulary = try Vocabulary.saved(in: file, name: name)
         let params: Parameters<Float> = try ModelFile.parameters(from: file, name: name)
         try self.init(params: params, vocabulary: vocabulary, labels: labels, name: name)
@@ -84,6 +93,24 @@ public struct TrainedModel: Sendable {
         self.vocabulary = vocabulary
         self.labels = labels
         columns = nil
+        series = nil
+    }
+
+    /// A classifier of real-valued series from parameters in memory; `name` names it in errors.
+    public init(params: Parameters<Float>, series: SeriesInput, labels: [String], name: String = "model") throws {
+        let config = params.config
+        let outputs = labels.count == 2 ? 1 : labels.count
+        guard labels.count >= 2, config.inputSize == series.features, config.outputSize == outputs,
+              config.head == (labels.count == 2 ? .sigmoid : .softmax) else {
+            throw ElmanError("\(name): a classifier of \(series.channels)-channel series (window \(series.window): \(series.features) inputs) "
+                + "and \(labels.count) labels, but its tensors take \(config.inputSize) inputs to \(config.outputSize) "
+                + "\(config.head.rawValue) outputs")
+        }
+        self.params = params
+        vocabulary = Vocabulary(level: .char, symbols: [])
+        self.labels = labels
+        columns = nil
+        self.series = series
     }
 
     /// A regression model from parameters in memory; `name` names it in errors.
@@ -98,6 +125,7 @@ public struct TrainedModel: Sendable {
         vocabulary = Vocabulary(level: .char, symbols: [])
         labels = nil
         self.columns = columns
+        series = nil
     }
 
     /// The state before any symbol: zeros, as in training.
@@ -163,8 +191,8 @@ public struct TrainedModel: Sendable {
 
     /// The labels of `sequence` (split into symbols as in training), most likely first, with their probabilities.
     public func classify(_ sequence: String) throws -> [(label: String, probability: Float)] {
-        guard isClassifier else {
-            throw ElmanError("classify needs a sequence classifier; this is a \(isRegressor ? "regression model (use forecast)" : "language model (use predict)")")
+        guard isClassifier, series == nil else {
+            throw ElmanError("classify needs a sequence classifier of text; this is a \(series != nil ? "classifier of real-valued series (use classify(series:))" : isRegressor ? "regression model (use forecast)" : "language model (use predict)")")
         }
         let ids = try vocabulary.encode(sequence)
         guard !ids.isEmpty else { throw ElmanError("classify needs at least one symbol; the sequence is empty") }
@@ -178,6 +206,29 @@ public struct TrainedModel: Sendable {
             for id in ids { stepper.step(id, state: &state.values) }
         }
         return ranked(labelProbabilities(stepper.probabilities(head: config.head)))
+    }
+
+    /// The label probabilities of each series (label order, one row per example), for a classifier of real-valued
+    /// series; the examples' labels, if any, are ignored. Series of different lengths are read together as packed
+    /// sequences.
+    ///
+    /// - Throws: when this is not such a classifier, or an example has another channel count than the model
+    ///   reads, or no steps.
+    public func classify(series examples: [LabeledSeries.Example], name: String = "series") throws -> [[Float]] {
+        guard let series, isClassifier else {
+            throw ElmanError("classify(series:) needs a classifier of real-valued series; this is a "
+                + "\(isClassifier ? "classifier of text (use classify)" : isRegressor ? "regression model (use forecast)" : "language model (use predict)")")
+        }
+        let encoded = try examples.map { e -> SeriesClassificationTask.Example in
+            try series.check(e, name: name)
+            return SeriesClassificationTask.Example(inputs: series.encode(e), steps: series.steps(length: e.length), label: 0)
+        }
+        let head = config.head
+        return try SeriesClassificationTask.logits(params, encoded).map { g in
+            var p = g
+            head.outputs(of: g, into: &p)
+            return labelProbabilities(p)
+        }
     }
 
     /// One probability per label, in label order, from the head's outputs: a two-label sigmoid's σ(G) is p(second
