@@ -132,7 +132,7 @@ expect_error "eval --strict" "unseen-parity.tsv: 3 symbols not in the model's vo
     "$elman" eval "$tmp/parity" "$tmp/unseen-parity.tsv" --strict
 # A classifier's file that is not UTF-8: the hint fits a classifier (it has no --level byte).
 printf 'odd\t1\xff\neven\t11\n' >"$tmp/latin1.tsv"
-expect_error "classifier file not UTF-8" "latin1.tsv' is not valid UTF-8: bad byte 0xFF at byte offset 5 (line 1); expected UTF-8 text, lines LABEL<TAB>SEQUENCE (a classifier reads text only" \
+expect_error "classifier file not UTF-8" "latin1.tsv' is not valid UTF-8: bad byte 0xFF at byte offset 5 (line 1); expected UTF-8 text, lines LABEL<TAB>SEQUENCE or a UCR/UEA .ts or .tsv file of numbers (convert the file" \
     "$elman" train --task classify "$tmp/latin1.tsv" --out "$tmp/m"
 expect_error "classifier eval file not UTF-8" "expected UTF-8 text, lines LABEL<TAB>SEQUENCE" "$elman" eval "$tmp/parity" "$tmp/latin1.tsv"
 "$elman" train --task classify --val-file "$tmp/cls.txt" --steps 5 --quiet --out "$tmp/valfile" >/dev/null
@@ -402,6 +402,36 @@ if ldconfig -p 2>/dev/null | grep -q libopenblas.so.0 && grep -qw avx2 /proc/cpu
     err=$(OPENBLAS_CORETYPE=Prescott ELMAN_BLAS=libopenblas.so.0 "$elman" bench --hidden 16 --seq 4 --batch 2 --steps 1 2>&1 >/dev/null)
     check "note on OpenBLAS's generic kernels" grep -q "set OPENBLAS_CORETYPE=" <<<"$err"
 fi
+
+# Real-valued series (the UCR/UEA archive's .ts): detected, trained, evaluated, predicted; flags for text refused.
+python3 - "$tmp/ramps.ts" "$tmp/ramps1.ts" <<'PY'
+import math, random, sys
+random.seed(3)
+head = "@problemName ramps\n@univariate false\n@dimensions 2\n@equalLength false\n@classLabel true up down\n@data\n"
+lines = []
+for i in range(60):
+    n, up = 12 + i % 7, i % 2 == 0
+    ramp = [(1 if up else -1) * t / n + 0.2 * random.random() for t in range(n)]
+    noise = [random.random() for _ in range(n)]
+    lines.append(",".join(f"{v:.4f}" for v in ramp) + ":" + ",".join(f"{v:.4f}" for v in noise) + (":up" if up else ":down"))
+open(sys.argv[1], "w").write(head + "\n".join(lines) + "\n")
+open(sys.argv[2], "w").write(head.replace("@dimensions 2", "@dimensions 1").replace("@univariate false", "@univariate true")
+                             + "1,2,3,4:up\n")
+PY
+"$elman" train --task classify "$tmp/ramps.ts" --steps 150 --hidden 16 --out "$tmp/ramps" >"$tmp/ramps.log" 2>&1
+check "series: detected, windowed, bidirectional" grep -q "real-valued series (detected.*2 channels, length 12–18, window 1.*bidirectional" \
+    <(tr '\n' ' ' <"$tmp/ramps.log")
+"$elman" eval "$tmp/ramps" "$tmp/ramps.ts" --json >"$tmp/ramps.json"
+check "series: eval accuracy above 90%" python3 -c "import json,sys; sys.exit(json.load(open('$tmp/ramps.json'))['accuracy'] < 0.9)"
+check "series: eval of the run's validation part" grep -q "validation part" <("$elman" eval "$tmp/ramps")
+check "series: predict labels each series" test "$("$elman" predict "$tmp/ramps" "$tmp/ramps.ts" | grep -c $'\tline ')" -eq 60
+expect_error "series: another channel count" "ramps1.ts:7: 1 channel; the model reads 2" "$elman" predict "$tmp/ramps" "$tmp/ramps1.ts"
+expect_error "series: --window for text" "--window 4 is for real-valued series" "$elman" train --task classify "$tmp/first.tsv" --window 4 --out "$tmp/m"
+expect_error "series: --level word" "--level word is for text" "$elman" train --task classify "$tmp/ramps.ts" --level word --out "$tmp/m"
+expect_error "series: --window 0" "--window is 0; expected a whole number ≥ 1" "$elman" train --task classify "$tmp/ramps.ts" --window 0 --out "$tmp/m"
+expect_error "series: --input text reads it as text" "expected LABEL<TAB>SEQUENCE" "$elman" train --task classify "$tmp/ramps.ts" --input text --out "$tmp/m"
+expect_error "series: --strict" "--strict is for symbols of text" "$elman" predict "$tmp/ramps" "$tmp/ramps.ts" --strict
+expect_error "series: text classify on a text model's data" "classifier of text" "$elman" train --task classify "$tmp/ramps.ts" --init-from "$tmp/bi" --out "$tmp/m"
 
 echo "cli: $pass passed, $failures failed"
 [ $failures -eq 0 ]

@@ -100,7 +100,7 @@ extension RunSettings {
     static func classifierInput(file: String?, given: ClassifierInput?) throws -> (input: ClassifierInput, note: String) {
         guard let file else { return (.text, "") }
         if let given { return (given, "--input \(given.rawValue)") }
-        let text = try TextFile.read(file, expected: "a UCR/UEA .ts or .tsv file, or lines LABEL<TAB>SEQUENCE")
+        let text = try TextFile.read(file, expected: TextFile.classifierText)
         return LabeledSeries.looksNumeric(text) ? (.real, "detected: numeric series; --input text reads it as text")
             : (.text, "detected: text; --input real reads numeric series")
     }

@@ -3,7 +3,7 @@ package enum TextFile {
     /// What a language model's text file should be: a file that is not UTF-8 can still be read as bytes.
     public static let languageModelText = "UTF-8 text, or use --level byte to train on raw bytes"
     /// What a classifier's file should be; a classifier has no byte level, so the file has to be converted.
-    public static let classifierText = "UTF-8 text, lines LABEL<TAB>SEQUENCE (a classifier reads text only: convert the file, e.g. iconv -t UTF-8)"
+    public static let classifierText = "UTF-8 text, lines LABEL<TAB>SEQUENCE or a UCR/UEA .ts or .tsv file of numbers (convert the file, e.g. iconv -t UTF-8)"
 
     /// The UTF-8 text of `path`; errors name the file and, for bad UTF-8, the byte offset and `expected`, what the
     /// reader wanted (``languageModelText``, ``classifierText``).
