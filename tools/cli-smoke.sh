@@ -381,7 +381,7 @@ expect_error "diagnose without the model's text" "was not trained on the built-i
 # Help: every default shown, in one form ("(default: …)"), the data-dependent ones with their cases.
 help=$("$elman" train --help 2>&1 | tr -s ' \n' ' ')
 check "help: one form of default" [ -z "$(grep -oE '\(default [^:]' <<<"$help")" ]
-for want in "default: 128; 48 on the built-in" "default: 64; 32 on the built-in" "default: 32; 16 for regress)" "default: 1000; 2000" \
+for want in "default: 128; 48 on the built-in" "default: 64; 32 on the built-in" "default: 32; 16 for regress, fewer for a series under 513" "default: 1000; 2000" \
     "default: 0.002; 0.01" "default: a tenth of the steps" "default: 120)"; do
     check "help shows '$want'" grep -qF "$want" <<<"$help"
 done
@@ -432,6 +432,11 @@ expect_error "series: --window 0" "--window is 0; expected a whole number ≥ 1"
 expect_error "series: --input text reads it as text" "expected LABEL<TAB>SEQUENCE" "$elman" train --task classify "$tmp/ramps.ts" --input text --out "$tmp/m"
 expect_error "series: --strict" "--strict is for symbols of text" "$elman" predict "$tmp/ramps" "$tmp/ramps.ts" --strict
 expect_error "series: text classify on a text model's data" "classifier of text" "$elman" train --task classify "$tmp/ramps.ts" --init-from "$tmp/bi" --out "$tmp/m"
+
+# A short series (a century of yearly values) trains at the defaults: T and N scale to its rows.
+python3 -c "import math; print('value'); [print(f'{50 + 30 * math.sin(i / 11):.3f}') for i in range(120)]" >"$tmp/century.csv"
+"$elman" train --task regress "$tmp/century.csv" --steps 20 --out "$tmp/century" >"$tmp/century.log" 2>&1
+check "a 120-row series trains at the defaults (T=10 N=5)" grep -q "T=10 N=5" "$tmp/century.log"
 
 echo "cli: $pass passed, $failures failed"
 [ $failures -eq 0 ]

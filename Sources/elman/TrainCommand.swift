@@ -95,9 +95,9 @@ struct TrainCommand: ParsableCommand {
 
     /// The training options of a new run from the flags, with their declarations' defaults where a flag is absent;
     /// `stepsFromEpochs` is --epochs as a step count.
-    func options(for settings: RunSettings, base: ModelConfig? = nil, stepsFromEpochs: Int? = nil) throws -> TrainingOptions {
+    func options(for settings: RunSettings, base: ModelConfig? = nil, stepsFromEpochs: Int? = nil, items: Int? = nil) throws -> TrainingOptions {
         try flags.plan(SettingContext(task: settings.task, builtin: settings.builtin, base: base, stepsFromEpochs: stepsFromEpochs,
-                                      input: settings.input)).options
+                                      input: settings.input, trainingRows: settings.task == .regress ? items : nil)).options
     }
 
     /// --epochs passes over `items` at `perStep` items a step, as a step count.

@@ -17,12 +17,6 @@ extension TrainCommand {
             + "\(task.train.count) train / \(task.validation.count) validation series"
         try self.train(task, settings, base: base, directory: directory, resumeFrom: resumeFrom, items: task.train.count,
                        perStep: { Double($0.batch) }, header: header,
-                       finish: { trainer, _ in
-                           guard let best = trainer.best, let accuracy = best.score.accuracy else { return }
-                           let counts = Dictionary(grouping: task.validation, by: \.label).mapValues(\.count)
-                           let majority = Double(counts.values.max() ?? 0) / Double(max(task.validation.count, 1))
-                           print("learned: \(fixed(100 * accuracy, 1))% validation accuracy at the best validation loss "
-                                 + "(step \(best.step); chance, the majority label: \(fixed(100 * majority, 1))%)")
-                       })
+                       finish: { trainer, _ in reportAccuracy(trainer.best, validationLabels: task.validation.map(\.label)) })
     }
 }

@@ -90,13 +90,7 @@ extension TrainCommand {
                            perStep: { Double($0.batch) },
                            header: "\(name) · \(all.labels.count) labels (\(all.labels.joined(separator: ", "))), "
                                + "\(all.vocabulary.count) symbols, \(train.count) train / \(validation.count) validation sequences",
-                           finish: { trainer, _ in
-                               guard let best = trainer.best, let accuracy = best.score.accuracy else { return }
-                               let counts = Dictionary(grouping: validation, by: \.label).mapValues(\.count)
-                               let majority = Double(counts.values.max() ?? 0) / Double(max(validation.count, 1))
-                               print("learned: \(fixed(100 * accuracy, 1))% validation accuracy at the best validation loss "
-                                     + "(step \(best.step); chance, the majority label: \(fixed(100 * majority, 1))%)")
-                           })
+                           finish: { trainer, _ in reportAccuracy(trainer.best, validationLabels: validation.map(\.label)) })
         }
     }
 
@@ -121,9 +115,10 @@ extension TrainCommand {
                 return
             }
         } else {
-            var o = try options(for: settings, base: base?.config)
+            var o = try options(for: settings, base: base?.config, items: items)
             if let epochs = flags.epochs {
-                o = try options(for: settings, base: base?.config, stepsFromEpochs: stepCount(epochs: epochs, items: items, perStep: perStep(o)))
+                o = try options(for: settings, base: base?.config, stepsFromEpochs: stepCount(epochs: epochs, items: items, perStep: perStep(o)),
+                                items: items)
             }
             try Processes.join(batch: o.batch)
             trainer = try Trainer(options: o, task: task, initialParameters: base?.params)
@@ -191,6 +186,15 @@ extension TrainCommand {
                 + (trainer.parametersCheckedAt.map { "; the same parameter checksum on every process at step \($0)" } ?? ""))
         }
         if Processes.isFirst { try finish(trainer, run) }
+    }
+
+    /// A classifier's "learned:" line: its best validation accuracy beside the majority label's share.
+    func reportAccuracy(_ best: (score: ValidationScore, step: Int)?, validationLabels: [Int32]) {
+        guard let best, let accuracy = best.score.accuracy else { return }
+        let counts = Dictionary(grouping: validationLabels, by: { $0 }).mapValues(\.count)
+        let majority = Double(counts.values.max() ?? 0) / Double(max(validationLabels.count, 1))
+        print("learned: \(fixed(100 * accuracy, 1))% validation accuracy at the best validation loss "
+              + "(step \(best.step); chance, the majority label: \(fixed(100 * majority, 1))%)")
     }
 
     /// The built-in corpus's measure of learning: the share of grammatical strings in 20,000 sampled symbols.

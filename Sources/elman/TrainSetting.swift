@@ -16,11 +16,21 @@ struct SettingContext {
     var stepsFromEpochs: Int?
     /// What a classifier's file holds, once known.
     var input: ClassifierInput? = nil
+    /// A regression run's training rows, once read: its default T and N fit them.
+    var trainingRows: Int? = nil
 
     /// The built-in Reber grammar corpus, the built-in parity task, a regression.
     var reber: Bool { builtin && task == .lm }
     var parity: Bool { builtin && task == .classify }
     var regress: Bool { task == .regress }
+    /// A regression run's default T and N: 32 and 16 when the training rows allow (513 or more), else chunks of a
+    /// tenth of the rows (at least 2) and as many streams (at most 16) as leave each stream two chunks.
+    var regressionShape: (seq: Int, batch: Int) {
+        guard let rows = trainingRows, rows < 16 * 32 + 1 else { return (32, 16) }
+        let seq = max(2, min(32, rows / 10))
+        return (seq, max(1, min(16, (rows - 1) / (2 * seq))))
+    }
+
     /// A classifier of real-valued series.
     var realSeries: Bool { task == .classify && input == .real }
 }
