@@ -374,8 +374,9 @@ struct TimeSeriesArchiveFileTests {
         let train = try LabeledSeries.read("\(Self.folder)/ItalyPowerDemand/ItalyPowerDemand_TRAIN.ts")
         let test = try LabeledSeries.read("\(Self.folder)/ItalyPowerDemand/ItalyPowerDemand_TEST.ts")
         var options = TrainingOptions()
-        options.hidden = 32
-        options.steps = 300
+        options.hidden = 16
+        options.steps = 150
+        options.lr = 0.01
         options.bidirectional = true
         let trainer = try Trainer(options: options, task: try SeriesClassificationTask(train: train, validation: nil))
         for _ in 0..<options.steps { _ = try trainer.trainStep() }
