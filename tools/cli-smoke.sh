@@ -438,5 +438,17 @@ python3 -c "import math; print('value'); [print(f'{50 + 30 * math.sin(i / 11):.3
 "$elman" train --task regress "$tmp/century.csv" --steps 20 --out "$tmp/century" >"$tmp/century.log" 2>&1
 check "a 120-row series trains at the defaults (T=10 N=5)" grep -q "T=10 N=5" "$tmp/century.log"
 
+# A time column (dates) is detected, never predicted, and continued by forecast's rows.
+python3 -c "
+import datetime, math
+d = datetime.date(2020, 1, 6)
+print('date,load')
+[print(f'{d + datetime.timedelta(days=7 * i)},{10 + math.sin(i / 4):.3f}') for i in range(150)]" >"$tmp/weekly.csv"
+"$elman" train --task regress "$tmp/weekly.csv" --steps 20 --out "$tmp/weekly" >"$tmp/weekly.log" 2>&1
+check "time column detected" grep -q "time column 'date' (detected; --time-column none reads it as values), load → next load" "$tmp/weekly.log"
+check "forecast continues the dates" test "$("$elman" forecast "$tmp/weekly" "$tmp/weekly.csv" --horizon 2 | cut -d, -f1 | tr '\n' ' ')" = "date 2022-11-21 2022-11-28 "
+expect_error "--time-column names no column" "--time-column day: $tmp/weekly.csv has no column 'day'" \
+    "$elman" train --task regress "$tmp/weekly.csv" --time-column day --out "$tmp/m"
+
 echo "cli: $pass passed, $failures failed"
 [ $failures -eq 0 ]

@@ -69,7 +69,7 @@ struct EvalCommand: ParsableCommand {
                                           name: describe(data.name, part: "\(share) of each label"))
         }
         if let columns = trained.columns {
-            let data = try run.regressionData()
+            let data = try run.regressionData(time: columns.timeColumn)
             return try evaluateRegression(params, columns: columns, series: data.validation,
                                           name: describe(data.name, part: "the last \(share) of the rows"))
         }
@@ -102,7 +102,7 @@ struct EvalCommand: ParsableCommand {
             throw ElmanError("\(file): tab-separated lines; a regression model reads a CSV series: a header line "
                 + "naming the columns (this model's: \(columns.names.joined(separator: ","))), then rows of numbers separated by commas")
         }
-        try evaluateRegression(params, columns: columns, series: NumericSeries.parse(csv: text, name: file), name: file)
+        try evaluateRegression(params, columns: columns, series: NumericSeries.parse(csv: text, name: file, time: columns.timeColumn), name: file)
     }
 
     private func evaluateRegression(_ params: Parameters<Float>, columns: RegressionTask.Columns, series: NumericSeries,

@@ -9,7 +9,8 @@ struct ForecastCommand: ParsableCommand {
         discussion: """
             Reads FILE (a CSV series with the model's columns) to warm the state, then predicts --horizon steps, \
             each prediction fed back as the next input, and prints them as CSV (the model's target columns, with a \
-            header). --svg draws the history and the forecast.
+            header; first, when the model has a time column, the time of each forecast row, continuing the \
+            history's). --svg draws the history and the forecast.
             """)
 
     @Argument(help: "Regression model file or run directory written by elman train --task regress.") var model: String
@@ -23,14 +24,17 @@ struct ForecastCommand: ParsableCommand {
         guard trained.isRegressor else {
             throw ElmanError("\(model): a \(trained.isClassifier ? "classifier" : "language model"); forecast needs a model from elman train --task regress")
         }
-        let history = try NumericSeries.parse(csv: TextFile.read(file), name: file)
+        let history = try NumericSeries.parse(csv: TextFile.read(file), name: file, time: trained.columns?.timeColumn ?? .none)
         let forecast: NumericSeries
         do { forecast = try trained.forecast(history: history, horizon: horizon) } catch let e as ElmanError {
             throw ElmanError("\(file): \(e.message)")
         }
-        var lines = [forecast.columns.joined(separator: ",")]
+        // The time column, when the model has one, continues the history's: the rows say when they forecast.
+        let time = history.continuedTime(forecast.steps)
+        var lines = [((history.time.map { [$0.name] } ?? []) + forecast.columns).joined(separator: ",")]
         for t in 0..<forecast.steps {
-            lines.append(forecast.values[(t * forecast.columns.count)..<((t + 1) * forecast.columns.count)].map { "\($0)" }.joined(separator: ","))
+            let values = forecast.values[(t * forecast.columns.count)..<((t + 1) * forecast.columns.count)].map { "\($0)" }
+            lines.append(((time.map { [$0[t]] } ?? []) + values).joined(separator: ","))
         }
         print(lines.joined(separator: "\n"))
         if let svg {

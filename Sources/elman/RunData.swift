@@ -42,12 +42,16 @@ extension RunSettings {
 
     /// The whole series of a regression run and its training and validation parts; `name` is the file or the
     /// built-in series, for messages.
-    func regressionData() throws -> (name: String, series: NumericSeries, train: NumericSeries, validation: NumericSeries) {
+    /// `fixed`: the time column of the model being fine-tuned (default: --time-column, else detected).
+    func regressionData(time fixed: NumericSeries.TimeColumn? = nil) throws
+        -> (name: String, series: NumericSeries, train: NumericSeries, validation: NumericSeries) {
         let name = file ?? "built-in Mackey–Glass series (τ = 17)"
-        let series = try file.map { try NumericSeries.parse(csv: TextFile.read($0), name: $0) }
+        let time = fixed ?? timeColumn.map { $0 == "none" ? .none : .named($0) } ?? .detect
+        let series = try file.map { try NumericSeries.parse(csv: TextFile.read($0), name: $0, time: time) }
             ?? NumericSeries.mackeyGlass(steps: 4000)
         if let valFile {
-            return (name, series, series, try NumericSeries.parse(csv: TextFile.read(valFile), name: valFile))
+            let timeColumn = series.time.map { NumericSeries.TimeColumn.named($0.name) } ?? .none
+            return (name, series, series, try NumericSeries.parse(csv: TextFile.read(valFile), name: valFile, time: timeColumn))
         }
         let cut = series.steps - Int(Double(series.steps) * valFraction)
         return (name, series, series.rows(0..<cut), series.rows(cut..<series.steps))

@@ -12,6 +12,7 @@ struct TrainFlags: ParsableArguments {
     @Option(help: .setting("input")) var input: ClassifierInput?
     @Option(help: .setting("window")) var window: Int?
     @Option(help: .setting("targets")) var targets: String?
+    @Option(help: .setting("timeColumn")) var timeColumn: String?
     @Option(help: .setting("level")) var level: TokenLevel?
     @Option(help: .setting("minCount")) var minCount: Int?
     @Option(help: .setting("hidden")) var hidden: Int?
@@ -70,6 +71,8 @@ struct TrainFlags: ParsableArguments {
                   tasks: [.classify], \.window, \.run.window, absent: { _ in "default" }, expected: { $0 >= 1 ? nil : "a whole number ≥ 1" }),
         .optional("targets", "Columns predicted one step ahead (regress; default: all).", tasks: [.regress],
                   \.targets, \.run.targets, absent: { _ in "all" }),
+        .optional("timeColumn", "The column that dates each row, read as labels and never predicted, or none (regress; default: the first column when it is named date, time, year, … or holds dates).",
+                  tasks: [.regress], \.timeColumn, \.run.timeColumn, absent: { _ in "detected" }),
         .value("level", "char, word or byte (raw bytes, language models only)", default: "char", tasks: [.lm, .classify],
                \.level, \.run.level, default: { _ in .char }, show: \.rawValue),
         .value("minCount", "Words seen fewer times become <unk> (word-level language models)", default: "1", tasks: [.lm],

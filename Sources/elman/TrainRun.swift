@@ -42,7 +42,7 @@ extension TrainCommand {
                           if settings.builtin { try reportReberShare(run.modelPath) }
                       })
         case .regress:
-            let (name, series, train, validation) = try settings.regressionData()
+            let (name, series, train, validation) = try settings.regressionData(time: base?.columns?.timeColumn)
             let inputs = try settings.inputs.map { try series.columnIndices($0, option: "--inputs", file: name) }
             let targets = try settings.targets.map { try series.columnIndices($0, option: "--targets", file: name) }
             if let columns = base?.columns {
@@ -55,7 +55,8 @@ extension TrainCommand {
             let c = task.columns
             try self.train(task, settings, base: base, directory: directory, resumeFrom: resumeFrom, items: train.steps,
                            perStep: { Double($0.seq) * Double($0.batch) },
-                           header: "\(name) · \(c.inputs.map { c.names[$0] }.joined(separator: ", ")) → next "
+                           header: "\(name) · " + (series.time.map { "time column '\($0.name)' (\(settings.timeColumn != nil ? "--time-column" : base != nil ? "the model's" : "detected; --time-column none reads it as values")), " } ?? "")
+                               + "\(c.inputs.map { c.names[$0] }.joined(separator: ", ")) → next "
                                + "\(c.targets.map { c.names[$0] }.joined(separator: ", ")), \(train.steps) train / \(validation.steps) validation rows",
                            finish: { _, run in
                                guard validation.steps >= 2 else { return }

@@ -21,6 +21,8 @@ struct RunSettings: Codable, Equatable {
     var targets: String? = nil
     /// --header / --no-header (classify); nil: detected.
     var header: Bool? = nil
+    /// --time-column (regress): a column name, or "none"; nil: detected.
+    var timeColumn: String? = nil
     /// --input (classify); nil: detected from the file.
     var input: ClassifierInput? = nil
     /// --window (classify, real-valued series); nil: the default for the data's lengths.

@@ -13,31 +13,31 @@ import Testing
     }
 
     @Test func csvIsReadWithItsHeaderAndBadCellsAreNamed() throws {
-        let series = try NumericSeries.parse(csv: "time,temp\r\n1,2.5\r\n2, -3e2\r\n\r\n", name: "f.csv")
-        #expect(series.columns == ["time", "temp"])
+        let series = try NumericSeries.parse(csv: "t,temp\r\n1,2.5\r\n2, -3e2\r\n\r\n", name: "f.csv")
+        #expect(series.columns == ["t", "temp"])
         #expect(series.values == [1, 2.5, 2, -300])
         #expect(throws: ElmanError("f.csv:3: column 2 ('temp') is 'warm'; expected a finite number")) {
-            try NumericSeries.parse(csv: "time,temp\n1,2\n2,warm\n", name: "f.csv")
+            try NumericSeries.parse(csv: "t,temp\n1,2\n2,warm\n", name: "f.csv")
         }
         #expect(throws: ElmanError("f.csv:2: 3 cells; expected 2, one per column of the header")) {
-            try NumericSeries.parse(csv: "time,temp\n1,2,3\n2,4\n", name: "f.csv")
+            try NumericSeries.parse(csv: "t,temp\n1,2,3\n2,4\n", name: "f.csv")
         }
         // A short row is named with its line and its cell count (the parser pads it), an empty cell as empty; a quoted
         // delimiter is inside a cell.
-        #expect(throws: ElmanError("f.csv:4: 1 cell; expected 2, one per column of the header (time, temp)")) {
-            try NumericSeries.parse(csv: "time,temp\r\n1,2\r\n\r\n3\r\n4,5\r\n", name: "f.csv")
+        #expect(throws: ElmanError("f.csv:4: 1 cell; expected 2, one per column of the header (t, temp)")) {
+            try NumericSeries.parse(csv: "t,temp\r\n1,2\r\n\r\n3\r\n4,5\r\n", name: "f.csv")
         }
         #expect(throws: ElmanError("f.csv:3: column 2 ('temp') is ''; expected a finite number")) {
-            try NumericSeries.parse(csv: "time,temp\n1,2\n3,\n", name: "f.csv")
+            try NumericSeries.parse(csv: "t,temp\n1,2\n3,\n", name: "f.csv")
         }
         #expect(throws: ElmanError("f.csv:2: 2 cells; expected 3, one per column of the header (a, b, c)")) {
             try NumericSeries.parse(csv: "a,b,c\n\"1,5\",2\n", name: "f.csv")
         }
-        #expect(throws: ElmanError.self) { try NumericSeries.parse(csv: "time,temp\n1,nan\n2,3\n", name: "f.csv") }
+        #expect(throws: ElmanError.self) { try NumericSeries.parse(csv: "t,temp\n1,nan\n2,3\n", name: "f.csv") }
         #expect(throws: ElmanError.self) { try NumericSeries.parse(csv: "x\n1\n", name: "f.csv") }  // one step
         #expect(try series.columnIndices("temp,1", option: "--inputs", file: "f.csv") == [1, 0])
         // The error names the bad item (not the first or the whole list) and the file's own columns.
-        #expect(throws: ElmanError("--inputs temp,wind: f.csv has no column 'wind'; its columns are 'time', 'temp' "
+        #expect(throws: ElmanError("--inputs temp,wind: f.csv has no column 'wind'; its columns are 't', 'temp' "
                                    + "(or their numbers 1…2)")) {
             try series.columnIndices("temp,wind", option: "--inputs", file: "f.csv")
         }

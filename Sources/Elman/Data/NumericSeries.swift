@@ -9,19 +9,44 @@ public struct NumericSeries: Sendable, Equatable {
     /// Row-major values: step t, column j at t·columns.count + j.
     public var values: [Double]
 
+    /// The time column, kept apart from the values: its name and each row's cell as written (a date, a year).
+    /// Nil when the series has none.
+    public var time: (name: String, labels: [String])?
+
     public var steps: Int { columns.isEmpty ? 0 : values.count / columns.count }
 
-    public init(columns: [String], values: [Double]) {
+    public init(columns: [String], values: [Double], time: (name: String, labels: [String])? = nil) {
         self.columns = columns
         self.values = values
+        self.time = time
     }
+
+    public static func == (a: NumericSeries, b: NumericSeries) -> Bool {
+        a.columns == b.columns && a.values == b.values && a.time?.name == b.time?.name && a.time?.labels == b.time?.labels
+    }
+
+    /// Which column of a CSV file holds the time of each row, read as labels rather than values.
+    public enum TimeColumn: Sendable, Equatable {
+        /// The first column, when its name says time (``timeNames``) or its first cell is a date or a time
+        /// (digits with `-`, `/` or `:`, not a number); otherwise none.
+        case detect
+        /// The column of this name.
+        case named(String)
+        /// None: every column is a value.
+        case none
+    }
+
+    /// First-column names that mark a time column, compared without case.
+    public static let timeNames: Set<String> = ["date", "time", "timestamp", "datetime", "ds", "year", "month", "week", "day",
+                                                "period", "quarter"]
 
     /// Column `j` of every step.
     public func column(_ j: Int) -> [Double] { (0..<steps).map { values[$0 * columns.count + j] } }
 
     /// Rows `range` as a series of their own.
     public func rows(_ range: Range<Int>) -> NumericSeries {
-        NumericSeries(columns: columns, values: Array(values[(range.lowerBound * columns.count)..<(range.upperBound * columns.count)]))
+        NumericSeries(columns: columns, values: Array(values[(range.lowerBound * columns.count)..<(range.upperBound * columns.count)]),
+                      time: time.map { ($0.name, Array($0.labels[range])) })
     }
 
     /// The cells of one CSV line: its delimiters outside double quotes, plus one.
@@ -35,7 +60,8 @@ public struct NumericSeries: Sendable, Equatable {
 
     /// Reads CSV text with a header row (comma, semicolon or tab separated, guessed from the header), one row per
     /// time step, every cell a finite number. A malformed row is an error that names its line and column.
-    public static func parse(csv text: String, name: String) throws -> NumericSeries {
+    /// `time` chooses the column read as each row's time label instead of a value (default: detected).
+    public static func parse(csv text: String, name: String, time: TimeColumn = .detect) throws -> NumericSeries {
         let csv: CSV<Enumerated>
         do {
             csv = try CSV<Enumerated>(string: text, loadColumns: false)
@@ -49,7 +75,8 @@ public struct NumericSeries: Sendable, Equatable {
         if let blank = header.firstIndex(of: "") {
             throw ElmanError("\(name):1: column \(blank + 1) has no name; expected a header naming every column")
         }
-        var values: [Double] = []
+        let timeIndex = try timeColumn(time, header: header, firstRow: csv.rows.first, name: name)
+        var values: [Double] = [], labels: [String] = []
         values.reserveCapacity(csv.rows.count * header.count)
         // The parser pads a short row with empty cells; its line says how many it really has.
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
@@ -65,17 +92,74 @@ public struct NumericSeries: Sendable, Equatable {
             }
             for (j, cell) in row.prefix(header.count).enumerated() {
                 let text = cell.trimmingCharacters(in: .whitespaces)
+                if j == timeIndex {
+                    labels.append(text)
+                    continue
+                }
                 guard let v = Double(text), v.isFinite else {
                     throw ElmanError("\(name):\(line): column \(j + 1) ('\(header[j])') is '\(text)'; expected a finite number")
                 }
                 values.append(v)
             }
         }
-        let series = NumericSeries(columns: header, values: values)
+        var columns = header
+        if let timeIndex { columns.remove(at: timeIndex) }
+        guard !columns.isEmpty else {
+            throw ElmanError("\(name): its only column, '\(header[0])', is read as time; expected a column of values beside it "
+                + "(--time-column none reads it as values)")
+        }
+        let series = NumericSeries(columns: columns, values: values, time: timeIndex.map { (header[$0], labels) })
         guard series.steps >= 2 else {
             throw ElmanError("\(name): \(series.steps) data row\(series.steps == 1 ? "" : "s"); expected at least 2 time steps")
         }
         return series
+    }
+
+    /// The index of the time column that `choice` picks in `header`; nil for none.
+    static func timeColumn(_ choice: TimeColumn, header: [String], firstRow: [String]?, name: String) throws -> Int? {
+        switch choice {
+        case .none: return nil
+        case .named(let column):
+            guard let j = header.firstIndex(of: column) else {
+                throw ElmanError("--time-column \(column): \(name) has no column '\(column)'; its columns are "
+                    + header.map { "'\($0)'" }.joined(separator: ", "))
+            }
+            return j
+        case .detect:
+            guard header.count >= 2 else { return nil }
+            if timeNames.contains(header[0].lowercased()) { return 0 }
+            guard let cell = firstRow?.first?.trimmingCharacters(in: .whitespaces), Double(cell) == nil,
+                  cell.contains(where: \.isNumber), cell.contains(where: { "-/:".contains($0) }) else { return nil }
+            return 0
+        }
+    }
+
+    /// The time labels of `steps` rows after this series' last, continuing its time column: whole numbers (years)
+    /// and ISO dates (`yyyy-MM-dd`) by the step between the last two rows; otherwise `+1`, `+2`, … (steps after
+    /// the last row). Nil when the series has no time column.
+    public func continuedTime(_ steps: Int) -> [String]? {
+        guard let time, let last = time.labels.last else { return nil }
+        let previous = time.labels.dropLast().last
+        if let a = previous.flatMap({ Int($0) }), let b = Int(last), b > a {
+            return (1...max(steps, 1)).prefix(steps).map { String(b + $0 * (b - a)) }
+        }
+        let utc = TimeZone(identifier: "UTC") ?? .current
+        let format = Date.ISO8601FormatStyle(timeZone: utc).year().month().day().dateSeparator(.dash)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = utc
+        if let p = previous, let a = try? format.parse(p), let b = try? format.parse(last), b > a {
+            // Whole months when the day of the month repeats (monthly, quarterly, yearly data), else days.
+            let months = calendar.dateComponents([.month], from: a, to: b).month ?? 0
+            let step = months > 0 && calendar.component(.day, from: a) == calendar.component(.day, from: b)
+                ? DateComponents(month: months) : DateComponents(day: calendar.dateComponents([.day], from: a, to: b).day ?? 1)
+            var labels: [String] = [], date = b
+            for _ in 0..<steps {
+                date = calendar.date(byAdding: step, to: date) ?? date
+                labels.append(date.formatted(format))
+            }
+            return labels
+        }
+        return (1...max(steps, 1)).prefix(steps).map { "+\($0)" }
     }
 
     /// Column indices from a list of names or 1-based numbers separated by commas ("temp,wind" or "1,3").

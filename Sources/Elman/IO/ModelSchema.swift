@@ -171,8 +171,9 @@ extension ModelSchema.Key {
     /// A regression model's columns.
     public static let columns = Self(
         name: "columns", type: .json, files: "model",
-        meaning: "a regression model's series: `names`, the `inputs` and `targets` (column indices), and the "
-            + "`standardization` (`mean`, `scale` per column) its inputs and outputs are in",
+        meaning: "a regression model's series: `names`, the `inputs` and `targets` (column indices), the "
+            + "`standardization` (`mean`, `scale` per column) its inputs and outputs are in, and since version 2 `time`, "
+            + "the name of the training file's time column (read as row labels, not among `names`; absent: none)",
         whenAbsent: "required when `task` is `regress`", since: 1)
     /// The training options.
     public static let training = Self(

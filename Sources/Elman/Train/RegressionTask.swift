@@ -14,6 +14,11 @@ public struct RegressionTask: TrainingTask {
         public var inputs: [Int]
         public var targets: [Int]
         public var standardization: Standardization
+        /// The training file's time column (labels, not values: not among `names`); nil when it had none.
+        public var time: String? = nil
+
+        /// How a file for this model is read: its time column by name, or none.
+        public var timeColumn: NumericSeries.TimeColumn { time.map { .named($0) } ?? .none }
     }
 
     public let columns: Columns
@@ -35,7 +40,8 @@ public struct RegressionTask: TrainingTask {
         }
         let all = Array(train.columns.indices)
         let standardization = fixed ?? Standardization(of: train)
-        columns = Columns(names: train.columns, inputs: inputs ?? all, targets: targets ?? all, standardization: standardization)
+        columns = Columns(names: train.columns, inputs: inputs ?? all, targets: targets ?? all, standardization: standardization,
+                          time: train.time?.name)
         width = train.columns.count
         func standardized(_ s: NumericSeries) -> [Float] {
             s.values.enumerated().map { Float(standardization.standardize($0.element, column: $0.offset % s.columns.count)) }
