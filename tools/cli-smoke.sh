@@ -425,6 +425,10 @@ check "series: detected, windowed, bidirectional" grep -q "real-valued series (d
 check "series: eval accuracy above 90%" python3 -c "import json,sys; sys.exit(json.load(open('$tmp/ramps.json'))['accuracy'] < 0.9)"
 check "series: eval of the run's validation part" grep -q "validation part" <("$elman" eval "$tmp/ramps")
 check "series: predict labels each series" test "$("$elman" predict "$tmp/ramps" "$tmp/ramps.ts" | grep -c $'\tline ')" -eq 60
+"$elman" train --task classify "$tmp/ramps.ts" --steps 60 --eval-every 20 --hidden 8 --out "$tmp/ramps-whole" --quiet >/dev/null
+"$elman" train --task classify "$tmp/ramps.ts" --steps 30 --eval-every 20 --hidden 8 --out "$tmp/ramps-part" --quiet >/dev/null
+"$elman" train --resume "$tmp/ramps-part" --steps 60 --quiet >/dev/null
+check "series: a resumed run ends bit for bit as an uninterrupted one" cmp -s "$tmp/ramps-whole/last.safetensors" "$tmp/ramps-part/last.safetensors"
 expect_error "series: another channel count" "ramps1.ts:7: 1 channel; the model reads 2" "$elman" predict "$tmp/ramps" "$tmp/ramps1.ts"
 expect_error "series: --window for text" "--window 4 is for real-valued series" "$elman" train --task classify "$tmp/first.tsv" --window 4 --out "$tmp/m"
 expect_error "series: --level word" "--level word is for text" "$elman" train --task classify "$tmp/ramps.ts" --level word --out "$tmp/m"
