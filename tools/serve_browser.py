@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The playground of elman-serve (GET /) in a real browser: headless Chromium driven by Selenium.
 
-Trains a classifier, a language model and a regression model with the elman binary beside ELMAN_SERVE, serves
-them on a free port, and checks through the page what the API answers directly:
+Trains a classifier, a language model, a regression model and a classifier of two-channel series with the elman
+binary beside ELMAN_SERVE, serves them on a free port, and checks through the page what the API answers directly:
   - classifier: typed text -> the bars' probabilities equal /infer's PROBABILITIES (to 1e-4), LABEL is marked;
+  - series classifier: a series typed as one comma-separated line per channel -> the bars equal /infer's;
   - language model: Generate streams text that grows in the page and equals /generate's with the same
     parameters; Stop aborts a long generation mid-stream;
   - regression: a pasted CSV history -> the chart's forecast points equal /infer's FORECAST (to 1e-4);
@@ -55,11 +56,26 @@ def post(url, body):
         return {"status": e.code, **json.load(e)}
 
 
+SERIES_TS = """@problemName waves
+@univariate false
+@dimensions 2
+@equalLength true
+@seriesLength 12
+@classLabel true slow fast
+@data
+""" + "".join(
+    ",".join(f"{((t * (1 + k % 2) + k) % 5) / 4:.2f}" for t in range(12)) + ":" + ",".join(f"{10 + (k % 2) * (t % 3) + k % 4:.1f}" for t in range(12))
+    + f":{['slow', 'fast'][k % 2]}\n" for k in range(20))
+
+
 def train(elman, directory):
-    """Three tiny models, a few seconds each: elman's built-in parity, corpus and series tasks."""
+    """Four tiny models, a few seconds each: elman's built-in parity, corpus and series tasks, and a .ts file's series."""
+    with open(os.path.join(directory, "waves.ts"), "w") as f:
+        f.write(SERIES_TS)
     runs = {"cls": ["--task", "classify", "--steps", "40"],
             "lm": ["--steps", "60", "--hidden", "32"],
-            "reg": ["--task", "regress", "--steps", "60"]}
+            "reg": ["--task", "regress", "--steps", "60"],
+            "ser": ["--task", "classify", os.path.join(directory, "waves.ts"), "--steps", "20"]}
     for name, flags in runs.items():
         out = os.path.join(directory, name)
         result = subprocess.run([elman, "train", *flags, "--quiet", "--out", out], capture_output=True, text=True)
@@ -130,6 +146,30 @@ def check_classifier(driver, url):
         top = driver.find_element(By.CSS_SELECTOR, "#bars .value.top").get_attribute("data-label")
         check(top == outputs["LABEL"][0], f"text {text!r}: the page marks {top} on top; /infer's LABEL is {outputs['LABEL'][0]}")
     print(f"classifier: bars of {labels} equal /infer's probabilities as the text is typed and edited")
+
+
+def check_series_classifier(driver, url):
+    choose(driver, "ser")
+    wait(driver, 10, lambda d: d.find_element(By.ID, "text").is_displayed()
+         and d.find_element(By.ID, "text-label").text.startswith("Series to classify"), "the series classifier's box did not show")
+    with urllib.request.urlopen(f"{url}/v2/models/ser") as response:
+        labels = json.load(response)["labels"]
+    channels = [[0.0, 0.5, 1.0, 0.25, 0.75, 0.5, 0.0], [10.0, 11.0, 12.0, 10.0, 11.0, 12.0, 10.0]]
+    text = "\n".join(", ".join(map(str, c)) for c in channels)
+    set_value(driver, "text", text)
+    wait(driver, 10, lambda d: d.find_element(By.ID, "bars").get_attribute("data-text") == text, "the bars did not show the series' probabilities")
+    steps = [[c[t] for c in channels] for t in range(len(channels[0]))]  # [T, D]: the page sends the transpose of its lines
+    expected = post(f"{url}/v2/models/ser/infer", {"inputs": [{"name": "SERIES", "datatype": "FP32", "shape": [1, len(steps), 2], "data": steps}]})
+    outputs = {o["name"]: o["data"] for o in expected["outputs"]}
+    shown = [(v.get_attribute("data-label"), float(v.text)) for v in driver.find_elements(By.CSS_SELECTOR, "#bars .value")]
+    check([label for label, _ in shown] == labels, f"the bars' labels are {[l for l, _ in shown]}; the model's are {labels}")
+    for (label, p), q in zip(shown, outputs["PROBABILITIES"]):
+        check(abs(p - q) <= TOLERANCE, f"series: the bar of {label} shows {p}; /infer answers {q}")
+    top = driver.find_element(By.CSS_SELECTOR, "#bars .value.top").get_attribute("data-label")
+    check(top == outputs["LABEL"][0], f"series: the page marks {top} on top; /infer's LABEL is {outputs['LABEL'][0]}")
+    set_value(driver, "text", "1, 2\n3, x")
+    wait(driver, 10, lambda d: error_text(d) == 'channel 2, value 2: "x" is not a number', "the page did not show its error for a bad value")
+    print(f"series classifier: bars of {labels} equal /infer's probabilities for a typed two-channel series")
 
 
 def generate_in_page(driver, prompt, parameters):
@@ -255,8 +295,8 @@ def main():
             options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
             driver = webdriver.Chrome(service=Service(executable_path=args.chromedriver), options=options)
             driver.get(url + "/")
-            wait(driver, 10, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#model option[value]")) == 3,
-                 "the model list did not show 3 models")
+            wait(driver, 10, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#model option[value]")) == 4,
+                 "the model list did not show 4 models")
             check_classifier(driver, url)
             if args.screenshot:
                 # The window just tall enough for the page, so that it has no scroll bar.
@@ -266,6 +306,7 @@ def main():
                 check(driver.save_screenshot(args.screenshot), f"cannot write the screenshot {args.screenshot}")
             check_language_model(driver, url)
             check_regression(driver, url)
+            check_series_classifier(driver, url)
             errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"
                       and "Failed to load resource" not in e["message"]]  # the 400s the test asks for
             check(not errors, f"the browser's console has errors: {errors}")

@@ -3,10 +3,10 @@
 
     serve_check.py BIN_DIR      (BIN_DIR holds elman and elman-serve; run from a venv with tritonclient[http], numpy)
 
-Trains a sigmoid classifier, a three-label softmax classifier, a language model and a regression model, then checks:
-start-up errors (missing model, duplicate names, port in use: one line, exit 1); tritonclient's liveness, metadata and
-infer on every model, binary and JSON, equal to `elman predict --json` / `elman sample` / `elman forecast` to 1e-5
-relative; stateful sequences; generate and generate_stream; 400/404/413 with {"error"}; a concurrent burst equal to
+Trains a sigmoid classifier, a three-label softmax classifier, a language model, a regression model and a classifier
+of two-channel series (on a .ts file it writes), then checks: start-up errors (missing model, duplicate names, port in
+use: one line, exit 1); tritonclient's liveness, metadata and infer on every model, binary and JSON, equal to
+`elman predict --json` / `elman sample` / `elman forecast` to 1e-5 relative; stateful sequences; generate and generate_stream; 400/404/413 with {"error"}; a concurrent burst equal to
 serial answers and merged into batches; 200 streams dropped mid-way leave no thread or generation behind; the metrics
 and the access log; SIGTERM finishes a stream in flight and exits 0.
 """
@@ -72,7 +72,20 @@ with tempfile.TemporaryDirectory() as tmp:
         for i in range(90):
             label = ["ab", "ba", "cc"][i % 3]
             f.write(f"{label}\t{label * (1 + i % 5)}{'x' * (i % 2)}\n")
+    # Two channels, three labels told apart by frequency and amplitude, noisy enough that probabilities are not 0 or 1.
+    rng = np.random.default_rng(3)
+    ts_labels, ts_series = ["a", "b", "c"], []
+    with open(d("two.ts"), "w") as f:
+        f.write("@problemName two\n@univariate false\n@dimensions 2\n@equalLength true\n@seriesLength 20\n@classLabel true a b c\n@data\n")
+        for i in range(30):
+            k = 1 + i % 3
+            steps = np.arange(20)
+            x = np.stack([np.sin(k * steps / 3 + rng.random()) + rng.normal(0, 0.6, 20),
+                          10 + k * np.cos(steps / 4) + rng.normal(0, 2, 20)], axis=-1).round(4)  # [T, D]
+            ts_series.append(x)
+            f.write(":".join(",".join(repr(float(v)) for v in x[:, c]) for c in range(2)) + f":{ts_labels[i % 3]}\n")
     for args in (["--task", "classify", "--steps", "40", "--out", d("cls")],
+                 ["--task", "classify", d("two.ts"), "--steps", "30", "--out", d("ser")],
                  ["--task", "classify", d("three.tsv"), "--steps", "60", "--hidden", "16", "--out", d("three")],
                  ["--steps", "60", "--hidden", "32", "--layers", "2", "--out", d("lm")],
                  ["--task", "regress", "--steps", "60", "--out", d("reg")]):
@@ -96,7 +109,7 @@ with tempfile.TemporaryDirectory() as tmp:
     blocker.close()
     check("a port in use: exit 1, one line", r.returncode == 1 and "in use" in r.stderr and r.stderr.count("\n") == 1, r.stderr)
 
-    server, port = start([d("cls"), d("three"), d("lm"), d("reg")], "--max-body", str(1 << 20))
+    server, port = start([d("cls"), d("three"), d("lm"), d("reg"), d("ser")], "--max-body", str(1 << 20))
     url = f"127.0.0.1:{port}"
     base = f"http://{url}"
     client = httpclient.InferenceServerClient(url=url, concurrency=8)
@@ -165,6 +178,25 @@ with tempfile.TemporaryDirectory() as tmp:
         res = client.infer("reg", [inp], parameters={"horizon": 5})
         check("regression FORECAST = elman forecast", close(res.as_numpy("FORECAST")[0], want), (res.as_numpy("FORECAST"), want))
 
+        # Series classifier: SERIES [N, T, D] against elman predict --json on the .ts file itself.
+        sm = client.get_model_metadata("ser")
+        check("series classifier metadata", sm["kind"] == "series_classifier" and sm["channels"] == 2 and sm["labels"] == ts_labels
+              and sm["inputs"] == [{"name": "SERIES", "datatype": "FP32", "shape": [-1, -1, 2]}]
+              and sm["outputs"][1] == {"name": "PROBABILITIES", "datatype": "FP32", "shape": [-1, 3]}, sm)
+        expected = [json.loads(l) for l in run(ELMAN, "predict", d("ser"), d("two.ts"), "--json").stdout.splitlines()]
+        want = [[e["probabilities"][l] for l in ts_labels] for e in expected]
+        check("series classifier: elman predict is not saturated (the comparison below is tight)",
+              len(want) == 30 and sum(1 for row in want for p in row if 1e-3 < p < 0.999) >= 5, want[:3])
+        batch = np.stack(ts_series)  # [30, 20, 2], step-major as the protocol sends it
+        for datatype, binary in (("FP32", True), ("FP32", False), ("FP64", True)):
+            inp = httpclient.InferInput("SERIES", list(batch.shape), datatype)
+            inp.set_data_from_numpy(batch.astype(np.float32 if datatype == "FP32" else np.float64), binary_data=binary)
+            outs = [httpclient.InferRequestedOutput(n, binary_data=binary) for n in ("LABEL", "PROBABILITIES")]
+            res = client.infer("ser", [inp], outputs=outs)
+            got_labels = [x.decode() if isinstance(x, bytes) else x for x in res.as_numpy("LABEL")]
+            check(f"series classifier infer ({datatype}, binary={binary}) = elman predict --json", close(res.as_numpy("PROBABILITIES"), want)
+                  and got_labels == [e["label"] for e in expected], (res.as_numpy("PROBABILITIES")[:2], want[:2], got_labels[:5]))
+
         # Generation: generate = elman sample with the same settings; generate_stream's events join to it.
         body = {"text_input": "BT", "parameters": {"max_tokens": 60, "temperature": 0.8, "top_k": 3, "seed": 9}}
         text = requests.post(f"{base}/v2/models/lm/generate", json=body).json()["text_output"]
@@ -188,6 +220,9 @@ with tempfile.TemporaryDirectory() as tmp:
         err("POST", "/v2/models/lm/infer", 400, json={"inputs": [{"name": "TEXT", "datatype": "BYTES", "shape": [1], "data": [""]}]})
         err("POST", "/v2/models/lm/generate", 400, json={"text_input": "B", "parameters": {"max_tokens": 10001}})
         err("POST", "/v2/models/cls/generate", 400, json={"text_input": "B"})
+        err("POST", "/v2/models/ser/generate", 400, json={"text_input": "B"})
+        r = err("POST", "/v2/models/ser/infer", 400, json={"inputs": [{"name": "SERIES", "datatype": "FP32", "shape": [1, 2, 3], "data": [1, 2, 3, 4, 5, 6]}]})
+        check("series classifier: wrong channels named", "model ser reads 2" in r.json().get("error", ""), r.text[:200])
         err("POST", "/v2/models/lm/generate_stream", 400, json={"text_input": "B", "parameters": {"temperature": -1}})
         err("POST", "/v2/models/lm/infer", 413, data=b"x" * (2 << 20))
         check("versions/1 path", requests.get(f"{base}/v2/models/lm/versions/1/ready").status_code == 200)

@@ -21,6 +21,7 @@ import SwiftProtobuf
 /// - Regression models: `series` (float [batch, time, inputs], in original units) in; `prediction` (float
 ///   [batch, time, targets], the next step's targets in original units) out: the model's standardization is
 ///   in the graph.
+/// - Classifiers of real-valued series are refused (their standardization and windowing are not in a graph yet).
 ///
 /// The model file's metadata (``ModelSchema`` keys: `format`, `task`, `head`, `nonlinearity`, `config`,
 /// `vocabulary`, `labels`, `columns`, `training`) is copied into the ONNX file's `metadata_props`, with
@@ -39,6 +40,11 @@ public enum ONNXExporter {
     /// The ONNX model (a serialized `ModelProto`) of `model`; `metadata` is the model file's, of which the
     /// ``ModelSchema`` keys that describe a model are kept (a key the file lacks is written from `model`).
     public static func export(_ model: TrainedModel, metadata: [String: String] = [:], producerVersion: String) throws -> [UInt8] {
+        if let series = model.series {
+            throw ElmanError("exporting a classifier of real-valued series to ONNX is not supported yet: the graph would have to "
+                + "standardize its \(series.channels) channel(s) and read \(series.window) step(s) per input step, which the exporter "
+                + "does not write; serve it with elman-serve (input SERIES) or label files with elman predict")
+        }
         let config = model.config
         let kind = model.isRegressor ? "regression model" : model.isClassifier ? "sequence classifier" : "language model"
         var b = GraphBuilder(

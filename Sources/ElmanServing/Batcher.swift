@@ -8,12 +8,15 @@ final class Batcher: @unchecked Sendable {  // state under `condition`; listed i
     enum Work: Sendable {
         /// Texts, and whether a language model's loss is wanted: merged with other text work into engine batches.
         case texts([[Int32]], loss: Bool)
-        /// Work that runs by itself on a worker (a forecast feeds itself back; a sequence carries its own state).
+        /// Work that runs by itself on a worker (a forecast feeds itself back; a sequence carries its own state; a
+        /// series classifier's request batches its own series).
         case alone(@Sendable () throws -> Output)
     }
     enum Output: Sendable {
         case texts([TextResult])
         case series([NumericSeries])
+        /// A series classifier's label probabilities, one row per series.
+        case probabilities([[Float]])
     }
     /// What a finished batch reports: its sequences, and how long each of its requests waited in the queue.
     struct BatchReport: Sendable {

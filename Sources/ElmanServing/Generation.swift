@@ -19,7 +19,7 @@ public struct GenerateRequest: Sendable {
     /// Reads a request body for `model` (a language model) under `limits`.
     public init(body: [UInt8], for model: ServedModel) throws {
         guard model.kind == .languageModel else {
-            throw ServeError.badRequest("generate needs a language model; model \(model.name) is a \(model.kind == .classifier ? "classifier (use infer)" : "regression model (use infer)")")
+            throw ServeError.badRequest("generate needs a language model; model \(model.name) is a \(model.kind.noun) (use infer)")
         }
         let object: [String: JSON]
         do { object = try JSONDecoder().decode([String: JSON].self, from: Data(body)) } catch {

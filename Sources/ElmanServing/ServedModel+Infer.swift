@@ -9,6 +9,7 @@ extension ServedModel {
         switch kind {
         case .regression: return try await forecast(request, wanted: wanted)
         case .classifier, .languageModel: return try await readTexts(request, wanted: wanted)
+        case .seriesClassifier: return try await classifySeries(request, wanted: wanted)
         }
     }
 
@@ -27,7 +28,7 @@ extension ServedModel {
     }
 
     /// The one input this model reads, checked by name and rank (TEXT: [N], or [N, 1] as many clients send BYTES).
-    private func onlyInput(_ request: InferRequest, rank: Int) throws -> InputTensor {
+    func onlyInput(_ request: InferRequest, rank: Int) throws -> InputTensor {
         let expected = inputs[0]
         for t in request.inputs where t.name != expected.name {
             throw ServeError.badRequest("inputs[\(t.index)].name is \"\(t.name.prefix(40))\"; model \(name) reads one input, \(expected.name) "
@@ -88,7 +89,7 @@ extension ServedModel {
         let results: [TextResult]
         if let sequence {
             guard kind == .languageModel else {
-                throw ServeError.badRequest("parameters.sequence_id is for language models; model \(name) is a classifier")
+                throw ServeError.badRequest("parameters.sequence_id is for language models; model \(name) is a \(kind.noun)")
             }
             guard sequences.count == 1 else {
                 throw ServeError.badRequest("a sequence request carries one text; TEXT has \(sequences.count) elements")
@@ -136,7 +137,7 @@ extension ServedModel {
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw ServeError.badRequest("SERIES element \(bad) is not a finite number")
         }
-        if try sequenceParameters(request) != nil { throw ServeError.badRequest("parameters.sequence_id is for language models; model \(name) is a regression model") }
+        if try sequenceParameters(request) != nil { throw ServeError.badRequest("parameters.sequence_id is for language models; model \(name) is a \(kind.noun)") }
         let horizon = try request.parameters.int("horizon", in: 1...limits.maxHorizon) ?? 1
         guard b * (t + horizon) <= limits.maxSteps else {
             throw ServeError.badRequest("\(b) series × (\(t) steps + horizon \(horizon)) is more than the \(limits.maxSteps) steps one request may ask for")

@@ -1,11 +1,23 @@
 import Elman
 import Foundation
 
-/// What a served model is, for its tensors: a text classifier, a language model or a regression model.
+/// What a served model is, for its tensors: a text classifier, a language model, a regression model or a classifier
+/// of real-valued series.
 public enum ModelKind: String, Sendable, Codable {
     case classifier
     case languageModel = "language_model"
     case regression
+    case seriesClassifier = "series_classifier"
+
+    /// The kind in a message: "a \(noun)".
+    public var noun: String {
+        switch self {
+        case .classifier: "classifier"
+        case .languageModel: "language model"
+        case .regression: "regression model"
+        case .seriesClassifier: "classifier of real-valued series"
+        }
+    }
 }
 
 /// The protocol's tensor metadata: `{"name", "datatype", "shape"}` with -1 for a size the request chooses.
@@ -22,10 +34,12 @@ public struct ModelMetadata: Codable, Sendable {
     public let platform: String
     public let inputs: [TensorMetadata]
     public let outputs: [TensorMetadata]
-    /// Elman's: "classifier", "language_model" or "regression".
+    /// Elman's: "classifier", "language_model", "regression" or "series_classifier".
     public let kind: ModelKind
     /// A classifier's labels, in PROBABILITIES' column order.
     public let labels: [String]?
+    /// A series classifier's channels (SERIES' last dimension).
+    public let channels: Int?
     /// A regression model's columns (SERIES' last dimension) and targets (FORECAST's).
     public let columns: [String]?
     public let targets: [String]?
@@ -58,7 +72,7 @@ public final class ServedModel: Sendable {
         self.name = name
         self.model = model
         self.limits = limits
-        kind = model.isRegressor ? .regression : model.isClassifier ? .classifier : .languageModel
+        kind = model.isRegressor ? .regression : model.series != nil ? .seriesClassifier : model.isClassifier ? .classifier : .languageModel
         batcher = try Batcher(model: model, limits: limits) { onBatch($0.sequences, $0.queueTimes) }
         sequences = SequenceStore(capacity: limits.maxSequences, idleTimeout: limits.sequenceIdleTimeout)
         if startWorkers { batcher.start() }
@@ -76,13 +90,14 @@ public final class ServedModel: Sendable {
         switch kind {
         case .classifier, .languageModel: [TensorMetadata(name: "TEXT", datatype: "BYTES", shape: [-1])]
         case .regression: [TensorMetadata(name: "SERIES", datatype: "FP32", shape: [-1, -1, model.columns?.names.count ?? 0])]
+        case .seriesClassifier: [TensorMetadata(name: "SERIES", datatype: "FP32", shape: [-1, -1, model.series?.channels ?? 0])]
         }
     }
 
     public var outputs: [TensorMetadata] {
         let c = model.config.outputSize
         switch kind {
-        case .classifier:
+        case .classifier, .seriesClassifier:
             return [TensorMetadata(name: "LABEL", datatype: "BYTES", shape: [-1]),
                     TensorMetadata(name: "PROBABILITIES", datatype: "FP32", shape: [-1, model.labels?.count ?? c])]
         case .languageModel:
@@ -96,8 +111,9 @@ public final class ServedModel: Sendable {
     public var metadata: ModelMetadata {
         let columns = model.columns
         return ModelMetadata(name: name, versions: ["1"], platform: "elman", inputs: inputs, outputs: outputs, kind: kind,
-                             labels: model.labels, columns: columns?.names, targets: columns.map { c in c.targets.map { c.names[$0] } },
-                             level: kind == .regression ? nil : model.vocabulary.level.rawValue,
+                             labels: model.labels, channels: model.series?.channels, columns: columns?.names,
+                             targets: columns.map { c in c.targets.map { c.names[$0] } },
+                             level: kind == .classifier || kind == .languageModel ? model.vocabulary.level.rawValue : nil,
                              symbols: kind == .languageModel ? model.vocabulary.symbols : nil)
     }
 }

@@ -136,6 +136,15 @@ import Testing
         #expect(try Self.read([UInt8](Data(contentsOf: URL(fileURLWithPath: out)))) == written)  // untouched by the failures
     }
 
+    @Test func aClassifierOfRealValuedSeriesIsRefusedInOneLine() throws {
+        let input = SeriesInput(channels: 2, window: 3, standardization: Standardization(mean: [0, 1], scale: [1, 2]))
+        let config = ModelConfig(inputSize: input.features, hiddenSize: 4, outputSize: 3, head: .softmax, bidirectional: true)
+        let model = try TrainedModel(params: Self.parameters(config), series: input, labels: ["a", "b", "c"])
+        let error = #expect(throws: ElmanError.self) { try ONNXExporter.export(model, producerVersion: "1") }
+        #expect(error?.message.hasPrefix("exporting a classifier of real-valued series to ONNX is not supported yet: ") == true)
+        #expect(error?.message.contains("\n") == false)
+    }
+
     @Test func aFloat64ModelFileExportsAsFloat32() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("elman-onnx64-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -35,6 +35,16 @@ enum Models {
         return try TrainedModel(params: params(config, seed: 3), columns: task.columns)
     }
 
+    /// A classifier of `channels`-channel series, `window` steps per input step, with channels standardized by
+    /// different means and scales (so that a channel read as another changes the answer).
+    static func seriesClassifier(labels: [String], channels: Int = 2, window: Int = 3, bidirectional: Bool = true) throws -> TrainedModel {
+        let input = SeriesInput(channels: channels, window: window, standardization: Standardization(
+            mean: (0..<channels).map { Double($0) * 10 }, scale: (0..<channels).map { 1 + Double($0) }))
+        let config = ModelConfig(inputSize: input.features, hiddenSize: 9, outputSize: labels.count == 2 ? 1 : labels.count,
+                                 head: labels.count == 2 ? .sigmoid : .softmax, bidirectional: bidirectional)
+        return try TrainedModel(params: params(config, seed: 5), series: input, labels: labels)
+    }
+
     /// A JSON infer request body with TEXT.
     static func textRequest(_ texts: [String], outputs: [String]? = nil, parameters: String = "") -> [UInt8] {
         let data = texts.map { "\"\($0.replacingOccurrences(of: "\n", with: "\\n"))\"" }.joined(separator: ",")
