@@ -207,8 +207,8 @@ head -301 "$tmp/series/mackey_glass.csv" >"$tmp/mg-history.csv"
 # eval without FILE: the run's own validation part, named, with the error train reported for it.
 "$elman" eval "$tmp/mg" >"$tmp/mg-val.txt"
 check "eval RUN names the run's validation part" grep -q "^validation part (the last 10% of the rows) of built-in Mackey–Glass series" "$tmp/mg-val.txt"
-check "eval RUN measures what train reported" [ "$(grep -o 'normalized [0-9.]*' "$tmp/mg.log" | grep -o '[0-9.]*$')" = \
-    "$(grep -o 'normalized RMSE [0-9.]*' "$tmp/mg-val.txt" | grep -o '[0-9.]*$')" ]
+check "eval RUN measures what train reported" [ "$(grep -o "([0-9.]* of the targets' standard deviation" "$tmp/mg.log" | grep -o '[0-9.]*')" = \
+    "$(grep -o "RMSE / the targets' standard deviation [0-9.]*" "$tmp/mg-val.txt" | grep -o '[0-9.]*$')" ]
 expect_error "eval of a regression model on a TSV" "cls.txt: tab-separated lines; a regression model reads a CSV series: a header line naming the columns (this model's: x)" \
     "$elman" eval "$tmp/mg" "$tmp/cls.txt"
 "$elman" eval "$tmp/mg" "$tmp/mg-history.csv" --json >"$tmp/mg-eval.json"

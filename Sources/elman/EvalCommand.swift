@@ -113,12 +113,12 @@ struct EvalCommand: ParsableCommand {
         }
         if json { return printJSON(report) }
         let o = report.overall
-        print("\(file): \(series.steps - 1) steps, \(report.predictions) predictions · MSE \(scientific(o.mse)) · RMSE \(scientific(o.rmse)) · "
-              + "MAE \(scientific(o.mae)) · normalized RMSE \(fixed(o.normalizedRMSE, 4)) · persistence MSE \(scientific(o.persistenceMSE)) "
+        print("\(file): \(series.steps - 1) steps, \(report.predictions) predictions · MSE \(plain(o.mse)) · RMSE \(plain(o.rmse)) · "
+              + "MAE \(plain(o.mae)) · RMSE / the targets' standard deviation \(fixed(o.normalizedRMSE, 4)) · persistence MSE \(plain(o.persistenceMSE)) "
               + "(\(fixed(o.mse / o.persistenceMSE, 3))×)")
         guard report.columns.count > 1 else { return }
         for (name, e) in report.columns.sorted(by: { $0.key < $1.key }) {
-            print("  \(name): MSE \(scientific(e.mse)) · RMSE \(scientific(e.rmse)) · MAE \(scientific(e.mae)) · persistence MSE \(scientific(e.persistenceMSE))")
+            print("  \(name): MSE \(plain(e.mse)) · RMSE \(plain(e.rmse)) · MAE \(plain(e.mae)) · persistence MSE \(plain(e.persistenceMSE))")
         }
     }
 

@@ -20,6 +20,14 @@ func fixed(_ x: Double, _ digits: Int) -> String {
 }
 
 
+/// Four significant digits in plain notation (0.4003, 55.31, 3162) between 1e-4 and 1e7; ``scientific(_:)``
+/// outside, where plain digits would hide the magnitude.
+func plain(_ x: Double) -> String {
+    let a = abs(x)
+    guard x.isFinite, a >= 1e-4, a < 1e7 else { return x == 0 ? "0" : scientific(x) }
+    return fixed(x, max(0, 3 - Int(a.log10Floor)))
+}
+
 /// Two significant digits: 1.2e-5.
 func scientific(_ x: Double) -> String {
     guard x.isFinite, x != 0 else { return x == 0 ? "0" : "\(x)" }

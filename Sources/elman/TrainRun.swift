@@ -63,9 +63,9 @@ extension TrainCommand {
                                let model = try TrainedModel.load(run.modelPath)
                                let report = try RegressionReport.measure(model.params, columns: c, on: validation)
                                let o = report.overall
-                               print("learned: validation RMSE \(scientific(o.rmse)) (normalized \(fixed(o.normalizedRMSE, 4))), "
-                                     + "MSE \(scientific(o.mse)) = \(fixed(o.mse / o.persistenceMSE, 3))× persistence's "
-                                     + "\(scientific(o.persistenceMSE)) (predicting the last value)")
+                               print("learned: validation RMSE \(plain(o.rmse)) (\(fixed(o.normalizedRMSE, 4)) of the targets' standard deviation), "
+                                     + "MSE \(plain(o.mse)) = \(fixed(o.mse / o.persistenceMSE, 3))× persistence's "
+                                     + "\(plain(o.persistenceMSE)) (predicting the last value)")
                            })
         case .classify:
             let (input, note) = try RunSettings.classifierInput(file: settings.file, given: flags.input ?? (resumeFrom == nil ? nil : settings.input))
