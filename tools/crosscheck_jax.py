@@ -4,9 +4,17 @@
 Writes random PARAMS/BATCH safetensors files covering every option (layers, sizes down to 1, token and
 dense input, softmax, sigmoid and linear heads, tanh and relu, biases on, off or partial, masks with a fully
 masked sequence, h0, fixed dropout masks, sum and mean reduction, F64 and F32), runs `elman grad` on each, and compares the
-loss, every gradient and h_n with JAX's. F64 must match to 1e-8 relative, element-wise (|a-b| /
-max(|a|, |b|, 1e-12)); F32 to 1e-3 normwise (max|a-b| / max|b|), as single precision cannot give
-element-wise accuracy where gradients cancel.
+loss, every gradient and h_n with JAX's. About a third of the cases are bidirectional (`_reverse` parameters, a
+head of width 2H, h0 of 2L×N×H and dropout of L×T×N×2H), half of those read as `finalState` (declared in the
+`config` metadata: the head reads the forward state at t beside the reverse direction's state after the whole
+sequence; a quarter of the other cases declare a config too, whose readout a unidirectional model ignores);
+about half are packed (`lengths`, each in 1..T, mask 0 past each end; a third of these masked to each
+sequence's last step only, as the series classifier trains). The reference runs each sequence's reverse direction
+from its last real step, and zeroes every input past a sequence's end (which `elman grad` is given as random
+values), so any step past an end that reached the loss, a gradient or h_n would show; h_n holds each sequence's
+state at its last step (the reverse direction's after its first), layer by layer, forward first, as nn.RNN's.
+F64 must match to 1e-8 relative, element-wise (|a-b| / max(|a|, |b|, 1e-12)); F32 to 1e-3 normwise
+(max|a-b| / max|b|), as single precision cannot give element-wise accuracy where gradients cancel.
 
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install jax jaxlib numpy safetensors
     swift build && /tmp/venv/bin/python tools/crosscheck_jax.py --elman .build/debug/elman --cases 200
@@ -16,7 +24,7 @@ element-wise accuracy where gradients cancel.
 
 JAX is a peer for checking only, never a dependency of Elman.
 """
-import argparse, os, subprocess, sys, tempfile
+import argparse, collections, json, os, subprocess, sys, tempfile
 
 import numpy as np
 import jax
@@ -26,7 +34,10 @@ from safetensors.numpy import save_file, load_file
 jax.config.update("jax_enable_x64", True)
 
 
-def make_case(rng, dtype, max_hidden=8, max_batch=4):
+def make_case(rng, dtype, max_hidden=8, max_batch=4, extra=None):
+    """A random case: `rng` draws the options and values older versions of this script drew, `extra` the
+    direction, packing, mask to the last step, readout and config, the lengths and the reverse parameters."""
+    extra = extra if extra is not None else rng
     c = dict(
         layers=int(rng.integers(1, 4)), H=int(rng.integers(1, max_hidden + 1)), T=int(rng.integers(1, 9)),
         N=int(rng.integers(1, max_batch + 1)), D=int(rng.integers(1, 7)), dense=bool(rng.integers(2)),
@@ -38,17 +49,31 @@ def make_case(rng, dtype, max_hidden=8, max_batch=4):
     c["C"] = 1 if c["head"] == "sigmoid" else int(rng.integers(1, 4)) if c["head"] == "linear" else int(rng.integers(2, 6))
     if c["act"] == "relu":
         c["metadata"] = True  # relu must be declared
+    c["bidirectional"] = bool(extra.integers(3) == 0)
+    c["packed"] = bool(extra.integers(2) == 0)
+    c["last_step"] = c["packed"] and bool(extra.integers(3) == 0)  # the series classifier's mask
+    # The readout is declared in the `config` metadata; a unidirectional model's head ignores it.
+    c["readout"] = ["everyStep", "finalState"][extra.integers(2)]
+    c["config"] = (c["bidirectional"] and c["readout"] == "finalState") or bool(extra.integers(4) == 0)
+    if c["config"]:
+        c["metadata"] = True
+        if c["bias"] in ("rnn-only", "fc-only"):
+            c["bias"] = "both"  # a declared config has every bias or none
     L, H, T, N, D, C = c["layers"], c["H"], c["T"], c["N"], c["D"], c["C"]
+    W = 2 * H if c["bidirectional"] else H  # each layer's output width
     # Uniform on ±0.9, shrunk by √(fan-in / 8) past 8 inputs so that large H neither saturates nor explodes.
-    u = lambda *shape: rng.uniform(-0.9, 0.9, size=shape) / max(1.0, np.sqrt(shape[-1] / 8))
+    shrink = lambda shape: max(1.0, np.sqrt(shape[-1] / 8))
+    u = lambda *shape: rng.uniform(-0.9, 0.9, size=shape) / shrink(shape)
+    ue = lambda *shape: extra.uniform(-0.9, 0.9, size=shape) / shrink(shape)
     p = {}
     for l in range(L):
-        p[f"rnn.weight_ih_l{l}"] = u(H, D if l == 0 else H)
-        p[f"rnn.weight_hh_l{l}"] = u(H, H)
-        if c["bias"] in ("both", "rnn-only"):
-            p[f"rnn.bias_ih_l{l}"] = u(H)
-            p[f"rnn.bias_hh_l{l}"] = u(H)
-    p["fc.weight"] = u(C, H)
+        for suffix, draw in [("", u), ("_reverse", ue)][: 2 if c["bidirectional"] else 1]:
+            p[f"rnn.weight_ih_l{l}{suffix}"] = draw(H, D if l == 0 else W)
+            p[f"rnn.weight_hh_l{l}{suffix}"] = draw(H, H)
+            if c["bias"] in ("both", "rnn-only"):
+                p[f"rnn.bias_ih_l{l}{suffix}"] = draw(H)
+                p[f"rnn.bias_hh_l{l}{suffix}"] = draw(H)
+    p["fc.weight"] = u(C, W)
     if c["bias"] in ("both", "fc-only"):
         p["fc.bias"] = u(C)
     b = {}
@@ -60,10 +85,20 @@ def make_case(rng, dtype, max_hidden=8, max_batch=4):
         m = (rng.uniform(size=(T, N)) > 0.3).astype(np.float64)
         m[:, 0] = 0  # one fully masked sequence
         b["mask"] = m
+    if c["packed"]:
+        lengths = extra.integers(1, T + 1, size=N)
+        within = (np.arange(T)[:, None] < lengths[None, :]).astype(np.float64)
+        if c["last_step"]:
+            b["mask"] = np.zeros((T, N))
+            b["mask"][lengths - 1, np.arange(N)] = 1
+        else:
+            b["mask"] = b["mask"] * within if "mask" in b else within
+        b["lengths"] = lengths.astype(np.int64)
+    directions = 2 if c["bidirectional"] else 1
     if c["h0"]:
-        b["h0"] = u(L, N, H)
+        b["h0"] = u(directions * L, N, H)
     if c["dropout"]:  # a fixed mask: p = 0.3, inverted scaling, on every layer's output
-        b["dropout"] = (rng.uniform(size=(L, T, N, H)) >= 0.3) / 0.7
+        b["dropout"] = (rng.uniform(size=(L, T, N, W)) >= 0.3) / 0.7
     np_dtype = np.float64 if dtype == "F64" else np.float32
     p = {k: v.astype(np_dtype) for k, v in p.items()}
     for k in ("h0", "mask", "dropout"):
@@ -76,24 +111,56 @@ def make_case(rng, dtype, max_hidden=8, max_batch=4):
     return c, p, b
 
 
+def metadata(c):
+    """The PARAMS file's metadata: head and nonlinearity, and the config (which alone can declare the readout)."""
+    if not c["metadata"]:
+        return None
+    meta = {"head": c["head"], "nonlinearity": c["act"]}
+    if c["config"]:
+        meta["config"] = json.dumps(dict(
+            inputSize=c["D"], hiddenSize=c["H"], outputSize=c["C"], layers=c["layers"], head=c["head"],
+            nonlinearity=c["act"], bias=c["bias"] == "both", bidirectional=c["bidirectional"], readout=c["readout"]),
+            sort_keys=True)
+    return meta
+
+
 def jax_loss(p, b, c):
     L, H, D = c["layers"], c["H"], c["D"]
     act = jnp.tanh if c["act"] == "tanh" else jax.nn.relu
     x = jnp.asarray(b["inputs"], jnp.float64) if c["dense"] else jax.nn.one_hot(b["inputs"], D, dtype=jnp.float64)
     T, N = x.shape[0], x.shape[1]
-    h0 = jnp.asarray(b["h0"], jnp.float64) if "h0" in b else jnp.zeros((L, N, H))
+    directions = 2 if c["bidirectional"] else 1
+    lengths = np.asarray(b["lengths"]) if "lengths" in b else np.full(N, T)
+    # Inputs past a sequence's end are zeroed here (elman grad reads random ones): they must not matter.
+    x = x * jnp.asarray(np.arange(T)[:, None] < lengths[None, :], jnp.float64)[..., None]
+    # Reversed time: within each sequence, step t ↔ step length − 1 − t; steps past its end keep their place.
+    # An involution, so the same gather maps natural to reversed time and back.
+    t = np.arange(T)[:, None]
+    rho, cols = np.where(t < lengths[None, :], lengths[None, :] - 1 - t, t), np.arange(N)[None, :]
+    last = (lengths - 1, np.arange(N))  # each sequence's last real step
+    h0 = jnp.asarray(b["h0"], jnp.float64) if "h0" in b else jnp.zeros((directions * L, N, H))
     layer_in, finals = x, []
     for l in range(L):
-        wih, whh = p[f"rnn.weight_ih_l{l}"], p[f"rnn.weight_hh_l{l}"]
-        bias = p.get(f"rnn.bias_ih_l{l}", 0.0) + p.get(f"rnn.bias_hh_l{l}", 0.0)
+        outs = []
+        for d, suffix in enumerate(["", "_reverse"][:directions]):
+            wih, whh = p[f"rnn.weight_ih_l{l}{suffix}"], p[f"rnn.weight_hh_l{l}{suffix}"]
+            bias = p.get(f"rnn.bias_ih_l{l}{suffix}", 0.0) + p.get(f"rnn.bias_hh_l{l}{suffix}", 0.0)
 
-        def step(h, xt):
-            h = act(xt @ wih.T + h @ whh.T + bias)
-            return h, h
+            def step(h, xt):
+                h = act(xt @ wih.T + h @ whh.T + bias)
+                return h, h
 
-        hT, hs = jax.lax.scan(step, h0[l], layer_in)
-        layer_in = hs * jnp.asarray(b["dropout"][l], jnp.float64) if "dropout" in b else hs
-        finals.append(hT)
+            seq = layer_in[rho, cols] if d == 1 else layer_in
+            _, hs = jax.lax.scan(step, h0[directions * l + d], seq)
+            finals.append(hs[last])  # forward: S(length); reverse: after the sequence's first step
+            if d == 0:
+                outs.append(hs)
+            elif l == L - 1 and c["readout"] == "finalState":
+                outs.append(jnp.broadcast_to(hs[last], (T, N, H)))
+            else:
+                outs.append(hs[rho, cols])
+        out = jnp.concatenate(outs, axis=-1)
+        layer_in = out * jnp.asarray(b["dropout"][l], jnp.float64) if "dropout" in b else out
     logits = layer_in @ p["fc.weight"].T + p.get("fc.bias", 0.0)
     if c["head"] == "softmax":
         y = jnp.asarray(b["targets"])
@@ -135,14 +202,20 @@ def main():
     ap.add_argument("--f32-tolerance", type=float, default=1e-3)
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
+    rng_new = np.random.default_rng([args.seed, 1])  # draws what older versions did not
+    kinds = collections.Counter()
     worst = {"F64": 0.0, "F32": 0.0}
     tol = {"F64": 1e-8, "F32": args.f32_tolerance}
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.cases):
             dtype = args.dtype if args.dtype != "both" else ("F64" if i % 4 else "F32")
-            c, p, b = make_case(rng, dtype, args.max_hidden, args.max_batch)
-            meta = {"head": c["head"], "nonlinearity": c["act"]} if c["metadata"] else None
+            c, p, b = make_case(rng, dtype, args.max_hidden, args.max_batch, rng_new)
+            kinds.update([dtype] + [k for k in ("bidirectional", "packed", "last_step", "config") if c[k]]
+                         + (["finalState"] if c["bidirectional"] and c["readout"] == "finalState" else [])
+                         + (["bidirectional+packed"] if c["bidirectional"] and c["packed"] else [])
+                         + (["unidirectional+unpacked"] if not (c["bidirectional"] or c["packed"]) else []))
+            meta = metadata(c)
             pp, bp, gp = (os.path.join(tmp, n) for n in ("p.safetensors", "b.safetensors", "g.safetensors"))
             save_file(p, pp, metadata=meta)
             save_file(b, bp)
@@ -154,7 +227,7 @@ def main():
                 continue
             got = load_file(gp)
             p64 = {k: jnp.asarray(v, jnp.float64) for k, v in p.items()}
-            (loss, h_n), grads = jax.value_and_grad(lambda q: jax_loss(q, b, c), has_aux=True)(p64)
+            (loss, h_n), grads = jax.jit(jax.value_and_grad(lambda q: jax_loss(q, b, c), has_aux=True))(p64)
             nw = dtype == "F32"
             errs = {"loss": rel_err(got["loss"], loss, nw), "h_n": rel_err(got["h_n"], h_n, nw)}
             for k in p:
@@ -170,6 +243,7 @@ def main():
     print(f"{args.cases} cases (H ≤ {args.max_hidden}, N ≤ {args.max_batch}, {os.environ.get('ELMAN_ISA', 'default')} "
           f"kernels): worst relative error F64 {worst['F64']:.2e} (tolerance 1e-8), "
           f"F32 {worst['F32']:.2e} (tolerance {tol['F32']:.0e}, normwise)")
+    print("cases by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
     print(f"{args.cases - failures} passed, {failures} failed")
     sys.exit(1 if failures else 0)
 
