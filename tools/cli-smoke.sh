@@ -454,5 +454,19 @@ check "forecast continues the dates" test "$("$elman" forecast "$tmp/weekly" "$t
 expect_error "--time-column names no column" "--time-column day: $tmp/weekly.csv has no column 'day'" \
     "$elman" train --task regress "$tmp/weekly.csv" --time-column day --out "$tmp/m"
 
+# A trending series is differenced by default (the KPSS test says why); its model reads changes, forecasts levels.
+python3 -c "import math; print('t_idx,y'); [print(f'{i},{100 + 0.5 * i + math.sin(i / 2):.4f}') for i in range(300)]" >"$tmp/trend.csv"
+"$elman" train --task regress "$tmp/trend.csv" --inputs y --targets y --steps 200 --out "$tmp/trend" >"$tmp/trend.log" 2>&1
+check "trend: differenced by the KPSS test" grep -q "y → next change of y, .* · differenced (KPSS [0-9.]* for y > 0.463, not stationary at 5%" "$tmp/trend.log"
+check "trend: beats persistence" grep -qE "MSE [0-9.e-]+ = 0\.[0-4][0-9]*× persistence" "$tmp/trend.log"
+check "trend: forecast continues above the history" python3 -c "
+import subprocess, sys
+rows = subprocess.run(['$elman', 'forecast', '$tmp/trend', '$tmp/trend.csv', '--horizon', '3'], capture_output=True, text=True).stdout.split()[1:]
+sys.exit(not all(float(r.split(',')[-1]) > 249 for r in rows))"
+expect_error "trend: export of a differenced model" "exporting a differenced regression model to ONNX is not supported yet" \
+    "$elman" export "$tmp/trend" --onnx "$tmp/g.safetensors"
+"$elman" train --task regress "$tmp/trend.csv" --inputs y --targets y --steps 5 --no-difference --out "$tmp/trend-values" >"$tmp/trend2.log" 2>&1
+check "trend: --no-difference reads values" grep -q "not differenced (--no-difference)" "$tmp/trend2.log"
+
 echo "cli: $pass passed, $failures failed"
 [ $failures -eq 0 ]

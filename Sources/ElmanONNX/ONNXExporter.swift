@@ -45,6 +45,11 @@ public enum ONNXExporter {
                 + "standardize its \(series.channels) channel(s) and read \(series.window) step(s) per input step, which the exporter "
                 + "does not write; serve it with elman-serve (input SERIES) or label files with elman predict")
         }
+        if model.columns?.difference == true {
+            throw ElmanError("exporting a differenced regression model to ONNX is not supported yet: its graph would have to take "
+                + "each row's change and add the predicted changes to the last value, which the exporter does not write; "
+                + "train with --no-difference to export, or serve it with elman-serve")
+        }
         let config = model.config
         let kind = model.isRegressor ? "regression model" : model.isClassifier ? "sequence classifier" : "language model"
         var b = GraphBuilder(

@@ -13,6 +13,7 @@ struct TrainFlags: ParsableArguments {
     @Option(help: .setting("window")) var window: Int?
     @Option(help: .setting("targets")) var targets: String?
     @Option(help: .setting("timeColumn")) var timeColumn: String?
+    @Flag(inversion: .prefixedNo, help: .setting("difference")) var difference: Bool?
     @Option(help: .setting("level")) var level: TokenLevel?
     @Option(help: .setting("minCount")) var minCount: Int?
     @Option(help: .setting("hidden")) var hidden: Int?
@@ -71,6 +72,9 @@ struct TrainFlags: ParsableArguments {
                   tasks: [.classify], \.window, \.run.window, absent: { _ in "default" }, expected: { $0 >= 1 ? nil : "a whole number ≥ 1" }),
         .optional("targets", "Columns predicted one step ahead (regress; default: all).", tasks: [.regress],
                   \.targets, \.run.targets, absent: { _ in "all" }),
+        .optional("difference", "Read and predict each column's change from the row before, not its value; forecasts add the changes up (regress; default: when a target of the training rows fails the KPSS test of stationarity at 5%: a trend or a random walk).",
+                  tasks: [.regress], \.difference, \.run.difference, absent: { _ in "by the KPSS test" },
+                  show: { $0 ? "on" : "off" }),
         .optional("timeColumn", "The column that dates each row, read as labels and never predicted, or none (regress; default: the first column when it is named date, time, year, … or holds dates).",
                   tasks: [.regress], \.timeColumn, \.run.timeColumn, absent: { _ in "detected" }),
         .value("level", "char, word or byte (raw bytes, language models only)", default: "char", tasks: [.lm, .classify],

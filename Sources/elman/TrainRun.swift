@@ -50,14 +50,19 @@ extension TrainCommand {
                     throw ElmanError("\(name): columns \(series.columns.joined(separator: ", ")); the model of --init-from reads \(columns.names.joined(separator: ", "))")
                 }
             }
+            let targetColumns = targets ?? base?.columns?.targets ?? Array(series.columns.indices)
+            let (difference, differenceNote) = settings.difference.map { ($0, "--\($0 ? "" : "no-")difference") }
+                ?? base?.columns.map { ($0.difference, "the model's") } ?? Self.kpssChoice(train, targets: targetColumns)
             let task = try RegressionTask(train: train, validation: validation, inputs: inputs ?? base?.columns?.inputs,
-                                          targets: targets ?? base?.columns?.targets, standardization: base?.columns?.standardization)
+                                          targets: targetColumns, standardization: base?.columns?.standardization,
+                                          difference: difference)
             let c = task.columns
             try self.train(task, settings, base: base, directory: directory, resumeFrom: resumeFrom, items: train.steps,
                            perStep: { Double($0.seq) * Double($0.batch) },
                            header: "\(name) · " + (series.time.map { "time column '\($0.name)' (\(settings.timeColumn != nil ? "--time-column" : base != nil ? "the model's" : "detected; --time-column none reads it as values")), " } ?? "")
-                               + "\(c.inputs.map { c.names[$0] }.joined(separator: ", ")) → next "
-                               + "\(c.targets.map { c.names[$0] }.joined(separator: ", ")), \(train.steps) train / \(validation.steps) validation rows",
+                               + "\(c.inputs.map { c.names[$0] }.joined(separator: ", ")) → next \(difference ? "change of " : "")"
+                               + "\(c.targets.map { c.names[$0] }.joined(separator: ", ")), \(train.steps) train / \(validation.steps) validation rows · "
+                               + (difference ? "differenced" : "not differenced") + " (\(differenceNote))",
                            finish: { _, run in
                                guard validation.steps >= 2 else { return }
                                let model = try TrainedModel.load(run.modelPath)
@@ -187,6 +192,16 @@ extension TrainCommand {
                 + (trainer.parametersCheckedAt.map { "; the same parameter checksum on every process at step \($0)" } ?? ""))
         }
         if Processes.isFirst { try finish(trainer, run) }
+    }
+
+    /// The default of --difference: on when a target of the training rows fails the KPSS test at 5%, with the
+    /// evidence for the header line.
+    static func kpssChoice(_ train: NumericSeries, targets: [Int]) -> (Bool, String) {
+        let tests = targets.compactMap { j in Stationarity.kpss(train.column(j)).map { (name: train.columns[j], statistic: $0.statistic) } }
+        guard let worst = tests.max(by: { $0.statistic < $1.statistic }) else { return (false, "too few rows to test") }
+        let verdict = worst.statistic > Stationarity.criticalValue5
+        return (verdict, "KPSS \(fixed(worst.statistic, 3)) for \(worst.name) \(verdict ? ">" : "≤") \(Stationarity.criticalValue5), "
+            + (verdict ? "not stationary at 5%; --no-difference reads values" : "stationary at 5%; --difference reads changes"))
     }
 
     /// A classifier's "learned:" line: its best validation accuracy beside the majority label's share.

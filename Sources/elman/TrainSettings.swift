@@ -21,6 +21,8 @@ struct RunSettings: Codable, Equatable {
     var targets: String? = nil
     /// --header / --no-header (classify); nil: detected.
     var header: Bool? = nil
+    /// --difference / --no-difference (regress); nil: by the KPSS test on the training rows.
+    var difference: Bool? = nil
     /// --time-column (regress): a column name, or "none"; nil: detected.
     var timeColumn: String? = nil
     /// --input (classify); nil: detected from the file.

@@ -145,6 +145,16 @@ import Testing
         #expect(error?.message.contains("\n") == false)
     }
 
+    @Test func aDifferencedRegressionModelIsRefusedInOneLine() throws {
+        var columns = RegressionTask.Columns(names: ["x"], inputs: [0], targets: [0], standardization: Standardization(mean: [0], scale: [1]))
+        let config = ModelConfig(inputSize: 1, hiddenSize: 4, outputSize: 1, head: .linear)
+        #expect(throws: Never.self) { try ONNXExporter.export(TrainedModel(params: Self.parameters(config), columns: columns), producerVersion: "1") }
+        columns.difference = true
+        let model = try TrainedModel(params: Self.parameters(config), columns: columns)
+        let error = #expect(throws: ElmanError.self) { try ONNXExporter.export(model, producerVersion: "1") }
+        #expect(error?.message.hasPrefix("exporting a differenced regression model to ONNX is not supported yet: ") == true)
+    }
+
     @Test func aFloat64ModelFileExportsAsFloat32() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("elman-onnx64-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

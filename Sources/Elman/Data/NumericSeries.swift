@@ -40,6 +40,14 @@ public struct NumericSeries: Sendable, Equatable {
     public static let timeNames: Set<String> = ["date", "time", "timestamp", "datetime", "ds", "year", "month", "week", "day",
                                                 "period", "quarter"]
 
+    /// First differences: row t is row t + 1 minus row t, one row fewer; the time labels from the second row.
+    public func differenced() -> NumericSeries {
+        let w = columns.count
+        guard steps >= 1 else { return self }
+        let diffs = (w..<values.count).map { values[$0] - values[$0 - w] }
+        return NumericSeries(columns: columns, values: diffs, time: time.map { ($0.name, Array($0.labels.dropFirst())) })
+    }
+
     /// Column `j` of every step.
     public func column(_ j: Int) -> [Double] { (0..<steps).map { values[$0 * columns.count + j] } }
 

@@ -173,7 +173,9 @@ extension ModelSchema.Key {
         name: "columns", type: .json, files: "model",
         meaning: "a regression model's series: `names`, the `inputs` and `targets` (column indices), the "
             + "`standardization` (`mean`, `scale` per column) its inputs and outputs are in, and since version 2 `time`, "
-            + "the name of the training file's time column (read as row labels, not among `names`; absent: none)",
+            + "the name of the training file's time column (read as row labels, not among `names`; absent: none), and "
+            + "`difference` (true: the model reads and predicts each column's change from the row before, and "
+            + "`standardization` is the changes'; absent: false)",
         whenAbsent: "required when `task` is `regress`", since: 1)
     /// The training options.
     public static let training = Self(

@@ -252,7 +252,9 @@ public struct TrainedModel: Sendable {
         guard history.columns == columns.names else {
             throw ElmanError("the history has columns \(history.columns.joined(separator: ", ")); the model reads \(columns.names.joined(separator: ", "))")
         }
-        guard history.steps >= 1 else { throw ElmanError("forecast needs at least one row of history") }
+        guard history.steps >= (columns.difference ? 2 : 1) else {
+            throw ElmanError("forecast needs at least \(columns.difference ? "two rows of history (the model reads changes)" : "one row of history")")
+        }
         guard horizon >= 1 else { throw ElmanError("horizon is \(horizon); expected ≥ 1") }
         let fedBack = columns.inputs.map { columns.targets.firstIndex(of: $0) }
         guard fedBack.allSatisfy({ $0 != nil }) else {
@@ -261,18 +263,25 @@ public struct TrainedModel: Sendable {
                 + "train with every input among the targets")
         }
         let s = columns.standardization, width = columns.names.count
+        let read = columns.difference ? history.differenced() : history
         let stepper = Stepper(params)
         var state = initialState()
         var x = [Float](repeating: 0, count: columns.inputs.count)
-        for t in 0..<history.steps {
-            for (k, j) in columns.inputs.enumerated() { x[k] = Float(s.standardize(history.values[t * width + j], column: j)) }
+        for t in 0..<read.steps {
+            for (k, j) in columns.inputs.enumerated() { x[k] = Float(s.standardize(read.values[t * width + j], column: j)) }
             stepper.step(dense: x, state: &state.values)
         }
+        // A differenced model's outputs are changes: each forecast is the last level plus the changes so far.
+        var level = columns.targets.map { history.values[(history.steps - 1) * width + $0] }
         var values: [Double] = []
         values.reserveCapacity(horizon * columns.targets.count)
         for step in 0..<horizon {
             let g = stepper.logits
-            for (k, j) in columns.targets.enumerated() { values.append(s.original(Double(g[k]), column: j)) }
+            for (k, j) in columns.targets.enumerated() {
+                let predicted = s.original(Double(g[k]), column: j)
+                level[k] = columns.difference ? level[k] + predicted : predicted
+                values.append(level[k])
+            }
             guard step + 1 < horizon else { break }
             for (k, target) in fedBack.enumerated() { x[k] = g[target!] }
             stepper.step(dense: x, state: &state.values)

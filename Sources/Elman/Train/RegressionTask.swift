@@ -17,6 +17,20 @@ public struct RegressionTask: TrainingTask {
         /// The training file's time column (labels, not values: not among `names`); nil when it had none.
         public var time: String? = nil
 
+        /// Whether the model reads and predicts first differences (x(t) − x(t−1)) of every column rather than
+        /// the values: `standardization` is then the differences'. Forecasts and reports add them back up.
+        public var difference = false
+
+        public init(names: [String], inputs: [Int], targets: [Int], standardization: Standardization, time: String? = nil,
+                    difference: Bool = false) {
+            self.names = names
+            self.inputs = inputs
+            self.targets = targets
+            self.standardization = standardization
+            self.time = time
+            self.difference = difference
+        }
+
         /// How a file for this model is read: its time column by name, or none.
         public var timeColumn: NumericSeries.TimeColumn { time.map { .named($0) } ?? .none }
     }
@@ -31,8 +45,14 @@ public struct RegressionTask: TrainingTask {
 
     /// `train` and `validation` share their columns; `inputs` and `targets` index them (default: all of them).
     /// `standardization`: a model's, when fine-tuning it (default: measured on `train`).
-    public init(train: NumericSeries, validation: NumericSeries, inputs: [Int]? = nil, targets: [Int]? = nil,
-                standardization fixed: Standardization? = nil) throws {
+    /// `difference`: read and predict first differences (``Columns/difference``).
+    public init(train levels: NumericSeries, validation validationLevels: NumericSeries, inputs: [Int]? = nil, targets: [Int]? = nil,
+                standardization fixed: Standardization? = nil, difference: Bool = false) throws {
+        if difference, levels.steps < 3 {
+            throw ElmanError("the training rows are \(levels.steps); differencing needs at least 3")
+        }
+        let train = difference ? levels.differenced() : levels
+        let validation = difference && validationLevels.steps >= 1 ? validationLevels.differenced() : validationLevels
         guard train.steps >= 2 else { throw ElmanError("the training rows are \(train.steps); expected at least 2 time steps") }
         guard validation.steps == 0 || validation.columns == train.columns else {
             throw ElmanError("the validation columns (\(validation.columns.joined(separator: ", "))) differ from the training "
@@ -41,7 +61,7 @@ public struct RegressionTask: TrainingTask {
         let all = Array(train.columns.indices)
         let standardization = fixed ?? Standardization(of: train)
         columns = Columns(names: train.columns, inputs: inputs ?? all, targets: targets ?? all, standardization: standardization,
-                          time: train.time?.name)
+                          time: train.time?.name, difference: difference)
         width = train.columns.count
         func standardized(_ s: NumericSeries) -> [Float] {
             s.values.enumerated().map { Float(standardization.standardize($0.element, column: $0.offset % s.columns.count)) }
@@ -181,11 +201,14 @@ public struct RegressionReport: Sendable, Encodable {
         guard series.columns == columns.names else {
             throw ElmanError("the series has columns \(series.columns.joined(separator: ", ")); the model reads \(columns.names.joined(separator: ", "))")
         }
-        guard series.steps >= 2 else { throw ElmanError("the series has \(series.steps) rows; expected at least 2") }
+        // A differenced model predicts row t + 2's change from the changes before it: its error is the level's.
+        let offset = columns.difference ? 1 : 0
+        guard series.steps >= 2 + offset else { throw ElmanError("the series has \(series.steps) rows; expected at least \(2 + offset)") }
         let s = columns.standardization, width = columns.names.count
-        let rows = series.values.enumerated().map { Float(s.standardize($0.element, column: $0.offset % width)) }
+        let read = columns.difference ? series.differenced() : series
+        let rows = read.values.enumerated().map { Float(s.standardize($0.element, column: $0.offset % width)) }
         let errors = try RegressionTask.oneStepErrors(params, rows: rows, columns: columns)
-        let c = columns.targets.count, steps = series.steps - 1
+        let c = columns.targets.count, steps = series.steps - 1 - offset
         func summary(_ ks: [Int]) -> Errors {
             var se = 0.0, ae = 0.0, pe = 0.0, truth: [Double] = []
             for t in 0..<steps {
@@ -193,7 +216,7 @@ public struct RegressionReport: Sendable, Encodable {
                     let j = columns.targets[k], e = errors[t * c + k] * s.scale[j]
                     se += e * e
                     ae += abs(e)
-                    let last = series.values[t * width + j], next = series.values[(t + 1) * width + j]
+                    let last = series.values[(t + offset) * width + j], next = series.values[(t + 1 + offset) * width + j]
                     pe += (next - last) * (next - last)
                     truth.append(next)
                 }
@@ -206,5 +229,20 @@ public struct RegressionReport: Sendable, Encodable {
         var perColumn: [String: Errors] = [:]
         for k in 0..<c { perColumn[columns.names[columns.targets[k]]] = summary([k]) }
         return RegressionReport(predictions: steps * c, overall: summary(Array(0..<c)), columns: perColumn)
+    }
+}
+
+extension RegressionTask.Columns {
+    private enum CodingKeys: String, CodingKey { case names, inputs, targets, standardization, time, difference }
+
+    /// Reads a model's columns; `difference` (format 2) is false when absent.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        names = try c.decode([String].self, forKey: .names)
+        inputs = try c.decode([Int].self, forKey: .inputs)
+        targets = try c.decode([Int].self, forKey: .targets)
+        standardization = try c.decode(Standardization.self, forKey: .standardization)
+        time = try c.decodeIfPresent(String.self, forKey: .time)
+        difference = try c.decodeIfPresent(Bool.self, forKey: .difference) ?? false
     }
 }
