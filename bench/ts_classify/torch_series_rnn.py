@@ -9,6 +9,7 @@ loss, optimizer and model selection, so that test accuracies and training times 
 - nn.RNN(D·k, 128, tanh, bidirectional) packed by length, so the reverse direction starts at each series' last real
   step; nn.Linear(2H → 1) on [forward h_n, reverse h_n] with BCE for 2 labels, else (2H → C) with cross-entropy;
   PyTorch's default initialization (uniform ±1/√H, as Elman's);
+- subnormal floats flushed to zero (torch.set_flush_denormal), without which some runs take 15× longer;
 - Adam(lr 0.002), clip_grad_norm_(5), batches of min(32, n) from shuffled passes, 1000 steps; the validation loss
   every 100 steps, the weights with the best one kept and tested.
 
@@ -78,6 +79,7 @@ def predict(model, seqs, classes):
 
 def run(train_file, test_file, seed, steps=1000, eval_every=100, lr=2e-3, clip=5.0, batch=32, threads=2):
     torch.set_num_threads(threads)
+    torch.set_flush_denormal(True)  # subnormal values made some runs 15× slower (ItalyPowerDemand: 33 s → 2.3 s per 200 steps)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     X, y = load_from_ts_file(train_file)
