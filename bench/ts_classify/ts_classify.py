@@ -89,7 +89,7 @@ def render(rows, verdicts, quick, load, done):
         + ("" if done else " Incomplete: the run stopped before the remaining datasets."), "",
         "| dataset | train/test | channels | length | Elman accuracy (min–max) | PyTorch same model | 1-NN DTW, aeon (fit+predict) "
         "| 1-NN DTW, published | Elman train s | PyTorch train s | Elman speed-up |",
-        "|---|---|---|---|---|---|---|---|---|---|---|", *rows, "", *NOTES, "", "Goals, at the defaults:", *verdicts, ""])
+        "|---|---|---|---|---|---|---|---|---|---|---|", *rows, "", *("- " + n for n in NOTES), "", "Goals, at the defaults:", *verdicts, ""])
 
 
 def main():
