@@ -3,7 +3,8 @@
 1-NN DTW accuracies the archives publish, on UCR/UEA datasets that aeon ships inside its package.
 
 Per dataset and seed, interleaved: `elman train --task classify NAME_TRAIN.ts --seed S` (timed) and
-`elman eval MODEL NAME_TEST.ts --json`, then torch_series_rnn.run (timed inside: its training loop and validation).
+`elman eval MODEL NAME_TEST.ts --json`, then torch_series_rnn.py in a process of its own (timed inside: its training
+loop and validation; in this process, beside aeon's numba, PyTorch ran 10× slower).
 Then aeon's KNeighborsTimeSeriesClassifier(distance="dtw", n_neighbors=1), full window, fit + predict timed after a
 numba warm-up on two series. Prints a markdown report and writes it to --out.
 
@@ -16,8 +17,12 @@ import aeon.datasets
 from aeon.classification.distance_based import KNeighborsTimeSeriesClassifier
 from aeon.datasets import load_from_ts_file
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import torch_series_rnn  # noqa: E402
+TORCH_PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_series_rnn.py")
+
+
+def torch_run(train, test, seed):
+    out = subprocess.run([sys.executable, TORCH_PEER, train, test, "--seed", str(seed)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 DATASETS = ["GunPoint", "ItalyPowerDemand", "ArrowHead", "BasicMotions", "JapaneseVowels", "OSULeaf"]
 QUICK = ["GunPoint", "BasicMotions"]
@@ -111,7 +116,7 @@ def main():
             for seed in seeds:  # interleaved, one at a time
                 acc, sec = elman_run(a.elman, train, test, seed, scratch)
                 e_acc.append(acc); e_sec.append(sec)
-                r = torch_series_rnn.run(train, test, seed)
+                r = torch_run(train, test, seed)
                 t_acc.append(r["accuracy"]); t_sec.append(r["train_seconds"])
                 print(f"{name} seed {seed}: elman {acc:.3f} in {sec:.1f} s, torch {r['accuracy']:.3f} in {r['train_seconds']:.1f} s",
                       file=sys.stderr, flush=True)
